@@ -1,0 +1,173 @@
+// Package source defines what a source format is to the crawler: something
+// that turns a fetched page (an API response or an HTML profile) into
+// creators, posts and the next requests to make. Each format lives in its own
+// package under crawler/source/<name>/, registers a constructor here in its
+// init, and is linked in by a blank import in crawler/source/all.
+//
+// Sources are pure parsers plus URL builders: they never fetch. The crawler
+// fetches politely and hands them pages; `creatorscout extract` hands them
+// saved files. That keeps every format testable offline from fixtures.
+package source
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/creatorscout/creatorscout/creator"
+)
+
+// Page is one fetched response handed to a source.
+type Page struct {
+	URL       *url.URL
+	Status    int
+	Header    http.Header
+	Body      []byte            // decompressed, valid UTF-8
+	Meta      map[string]string // carried over from the Request that fetched it
+	FetchedAt time.Time
+}
+
+// Request is a URL to fetch next, with the context its parser will need
+// (for example the creator a videos.list page belongs to).
+type Request struct {
+	URL  string            `json:"url"`
+	Kind string            `json:"kind"` // one of the Kind* constants
+	Meta map[string]string `json:"meta,omitempty"`
+}
+
+// Request kinds, for budgets, depth and metrics.
+const (
+	KindProfile = "profile" // a creator's profile or account
+	KindPosts   = "posts"   // a creator's recent posts
+	KindHashtag = "hashtag" // a hashtag feed or search
+	KindSearch  = "search"  // keyword or directory discovery
+	KindPage    = "page"    // any other page (link-in-bio, about)
+)
+
+// Result is what a source read from one page. Every Post has CreatorID set
+// when the author is known; a post whose author cannot be resolved honestly
+// keeps CreatorID empty.
+type Result struct {
+	Creators []creator.Creator `json:"creators"`
+	Posts    []creator.Post    `json:"posts"`
+	Next     []Request         `json:"next,omitempty"`
+	// OptedOut lists accounts seen on the page and dropped because they ask
+	// not to be indexed (noindex, discoverable:false, !no-unauthenticated).
+	OptedOut []string `json:"opted_out,omitempty"`
+}
+
+// Source parses one format.
+type Source interface {
+	// Name is the registered name, e.g. "mastodon".
+	Name() string
+	// Detect reports whether the page at u with body looks like this format.
+	// body may be nil when only the URL is known.
+	Detect(u *url.URL, body []byte) bool
+	// Parse reads what it can. On damaged input it returns the part it could
+	// read together with a *ParseError for the rest; it never panics and never
+	// invents a 0 for a count it could not read.
+	Parse(p *Page) (*Result, error)
+}
+
+// HashtagSource can start a hashtag discovery job.
+type HashtagSource interface {
+	Source
+	HashtagRequests(tag string) []Request
+}
+
+// ProfileSource can start a profile job from a handle or a profile URL. ok
+// is false when the handle or URL is not for this source.
+type ProfileSource interface {
+	Source
+	ProfileRequests(handleOrURL string) (reqs []Request, ok bool)
+}
+
+// Options configure a source: where its API lives and its credentials. They
+// come from config so tests and the demo can point a source at the
+// synthetic network.
+type Options struct {
+	BaseURL string // e.g. https://mastodon.social or https://www.googleapis.com
+	Token   string // bearer token / access token
+	APIKey  string // API key (YouTube)
+	// Hosts are extra host names (host or host:port) whose pages this source
+	// claims in Detect, e.g. a loopback address serving this format.
+	Hosts []string
+	// PostsPerCreator bounds how many recent posts are asked for.
+	PostsPerCreator int
+}
+
+// Factory builds a configured source.
+type Factory func(Options) (Source, error)
+
+var (
+	mu        sync.RWMutex
+	factories = map[string]Factory{}
+)
+
+// Register makes a source format available by name. It panics on a duplicate
+// name, which is a programming error caught at init.
+func Register(name string, f Factory) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := factories[name]; dup {
+		panic("source: Register called twice for " + name)
+	}
+	factories[name] = f
+}
+
+// Names lists the registered sources, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	names := make([]string, 0, len(factories))
+	for n := range factories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// New builds the named source.
+func New(name string, o Options) (Source, error) {
+	mu.RLock()
+	f, ok := factories[name]
+	mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("source %q is not known; known: %s", name, strings.Join(Names(), ", "))
+	}
+	return f(o)
+}
+
+// ParseError says which parts of a page could not be read. The Result
+// returned beside it holds everything that could.
+type ParseError struct {
+	Source string
+	URL    string
+	Issues []string // e.g. "followers: \"12,x\" is not a count"
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Source, e.URL, strings.Join(e.Issues, "; "))
+}
+
+// Add records one problem; use with Err to return nil when there were none.
+func (e *ParseError) Add(format string, args ...any) {
+	e.Issues = append(e.Issues, fmt.Sprintf(format, args...))
+}
+
+// Err returns e when it holds issues and nil otherwise.
+func (e *ParseError) Err() error {
+	if e == nil || len(e.Issues) == 0 {
+		return nil
+	}
+	return e
+}
+
+// ErrNotThisFormat is returned by Parse when the page is not of the source's
+// format at all (as opposed to damaged).
+var ErrNotThisFormat = errors.New("page is not of this format")
