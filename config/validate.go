@@ -1,0 +1,233 @@
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Validate checks every value and returns a *KeyError naming the first bad key.
+func (c *Config) Validate() error {
+	if strings.TrimSpace(c.DataDir) == "" {
+		return keyErr("data_dir", "must not be empty")
+	}
+	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
+		return keyErr("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	if !oneOf(c.Log.Format, "json", "text") {
+		return keyErr("log.format", "%q is not json or text", c.Log.Format)
+	}
+	if err := c.API.validate(); err != nil {
+		return err
+	}
+	if err := c.Crawler.validate(); err != nil {
+		return err
+	}
+	for _, s := range []struct {
+		key string
+		src *Source
+	}{
+		{"sources.mastodon", &c.Sources.Mastodon}, {"sources.bluesky", &c.Sources.Bluesky},
+		{"sources.youtube", &c.Sources.YouTube}, {"sources.instagram", &c.Sources.Instagram},
+		{"sources.html", &c.Sources.HTML},
+	} {
+		if err := s.src.validate(s.key); err != nil {
+			return err
+		}
+	}
+	a := c.Analysis
+	if a.WindowPosts < 1 || a.WindowPosts > 1000 {
+		return keyErr("analysis.window_posts", "must be between 1 and 1000, is %d", a.WindowPosts)
+	}
+	if a.WindowDays < 1 || a.WindowDays > 3650 {
+		return keyErr("analysis.window_days", "must be between 1 and 3650, is %d", a.WindowDays)
+	}
+	if !(0 < a.Tiers.Micro && a.Tiers.Micro < a.Tiers.Macro && a.Tiers.Macro < a.Tiers.Mega) {
+		return keyErr("analysis.tiers", "need 0 < micro < macro < mega, have %d, %d, %d", a.Tiers.Micro, a.Tiers.Macro, a.Tiers.Mega)
+	}
+	for brand, aliases := range a.Brands {
+		if strings.TrimSpace(brand) == "" {
+			return keyErr("analysis.brands", "a brand name is empty")
+		}
+		for _, al := range aliases {
+			if strings.TrimSpace(al) == "" {
+				return keyErr("analysis.brands."+brand, "an alias is empty")
+			}
+		}
+	}
+	for niche := range a.Niches {
+		if strings.TrimSpace(niche) == "" {
+			return keyErr("analysis.niches", "a niche name is empty")
+		}
+	}
+	for i, t := range c.Jobs.Hashtags {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "#")
+		if t == "" || strings.ContainsAny(t, " /?#&") {
+			return keyErr(fmt.Sprintf("jobs.hashtags[%d]", i), "%q is not a hashtag", c.Jobs.Hashtags[i])
+		}
+	}
+	if c.Jobs.Snowball.Depth < 0 || c.Jobs.Snowball.Depth > 5 {
+		return keyErr("jobs.snowball.depth", "must be between 0 and 5, is %d", c.Jobs.Snowball.Depth)
+	}
+	if c.Jobs.Snowball.Budget < 0 {
+		return keyErr("jobs.snowball.budget", "must be at least 0")
+	}
+	if _, err := cron.ParseStandard(c.Schedule.Cron); err != nil {
+		return keyErr("schedule.cron", "%q: %v", c.Schedule.Cron, err)
+	}
+	if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil {
+		return keyErr("schedule.time_zone", "%q is not a time zone such as Europe/London", c.Schedule.TimeZone)
+	}
+	if c.Schedule.Jitter < 0 || c.Schedule.Jitter > 6*time.Hour {
+		return keyErr("schedule.jitter", "must be between 0 and 6h")
+	}
+	return nil
+}
+
+func (a *API) validate() error {
+	if _, _, err := net.SplitHostPort(a.Addr); err != nil {
+		return keyErr("api.addr", "%q is not host:port (%v)", a.Addr, err)
+	}
+	if a.BodyLimit < 1 || a.BodyLimit > 64<<20 {
+		return keyErr("api.body_limit", "must be between 1 byte and 64MiB")
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{
+		{"api.read_header_timeout", a.ReadHeaderTimeout}, {"api.read_timeout", a.ReadTimeout},
+		{"api.write_timeout", a.WriteTimeout}, {"api.idle_timeout", a.IdleTimeout},
+		{"api.search_timeout", a.SearchTimeout},
+	} {
+		if d.v <= 0 {
+			return keyErr(d.key, "must be a positive duration such as 5s")
+		}
+	}
+	for i, o := range a.CORSOrigins {
+		if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "") {
+			return keyErr(fmt.Sprintf("api.cors_origins[%d]", i), "%q is not an origin such as https://app.example.com", o)
+		}
+	}
+	for i, p := range a.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return keyErr(fmt.Sprintf("api.trusted_proxies[%d]", i), "%q is not an IP or CIDR", p)
+		}
+	}
+	if a.RateLimit.Rate <= 0 || a.RateLimit.Burst < 1 {
+		return keyErr("api.rate_limit", "rate must be > 0 and burst >= 1")
+	}
+	for i, k := range a.Keys {
+		key := fmt.Sprintf("api.keys[%d]", i)
+		if strings.TrimSpace(k.Name) == "" {
+			return keyErr(key+".name", "must not be empty")
+		}
+		if b, err := hex.DecodeString(k.SHA256); err != nil || len(b) != 32 {
+			return keyErr(key+".sha256", "must be the 64-hex-digit SHA-256 of the key (creatorscout hash-key prints it)")
+		}
+		if !oneOf(k.Scope, "read", "admin") {
+			return keyErr(key+".scope", "%q is not read or admin", k.Scope)
+		}
+	}
+	return nil
+}
+
+func (c *Crawler) validate() error {
+	if strings.TrimSpace(c.UserAgent) == "" {
+		return keyErr("crawler.user_agent", "must not be empty: hosts need to know who is crawling")
+	}
+	if c.Parallelism < 1 || c.Parallelism > 512 {
+		return keyErr("crawler.parallelism", "must be between 1 and 512, is %d", c.Parallelism)
+	}
+	if c.DefaultRate <= 0 {
+		return keyErr("crawler.default_rate", "must be > 0 requests per second")
+	}
+	if c.DefaultBurst < 1 {
+		return keyErr("crawler.default_burst", "must be at least 1")
+	}
+	for i, h := range c.Hosts {
+		key := fmt.Sprintf("crawler.hosts[%d]", i)
+		if _, err := path.Match(h.Glob, "x"); err != nil || strings.TrimSpace(h.Glob) == "" {
+			return keyErr(key+".glob", "%q is not a host glob such as *.example.com", h.Glob)
+		}
+		if h.Rate <= 0 {
+			return keyErr(key+".rate", "must be > 0 requests per second")
+		}
+		if h.Burst < 0 || h.MaxConns < 0 {
+			return keyErr(key, "burst and max_conns must not be negative")
+		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{
+		{"crawler.request_timeout", c.RequestTimeout}, {"crawler.header_timeout", c.HeaderTimeout},
+		{"crawler.backoff_base", c.BackoffBase}, {"crawler.backoff_max", c.BackoffMax},
+	} {
+		if d.v <= 0 {
+			return keyErr(d.key, "must be a positive duration such as 30s")
+		}
+	}
+	if c.CrawlDelayCap < 0 || c.Freshness < 0 {
+		return keyErr("crawler", "crawl_delay_cap and freshness must not be negative")
+	}
+	if c.BackoffMax < c.BackoffBase {
+		return keyErr("crawler.backoff_max", "is below backoff_base")
+	}
+	if c.MaxBodyBytes < 1024 {
+		return keyErr("crawler.max_body_bytes", "must be at least 1KiB")
+	}
+	for _, n := range []struct {
+		key string
+		v   int
+		min int
+	}{
+		{"crawler.max_redirects", c.MaxRedirects, 0}, {"crawler.max_url_length", c.MaxURLLength, 64},
+		{"crawler.max_depth", c.MaxDepth, 0}, {"crawler.max_pages", c.MaxPages, 1},
+		{"crawler.max_pages_per_host", c.MaxPagesPerHost, 1}, {"crawler.max_retries", c.MaxRetries, 0},
+	} {
+		if n.v < n.min {
+			return keyErr(n.key, "must be at least %d, is %d", n.min, n.v)
+		}
+	}
+	for i, cidr := range c.AllowedCIDRs {
+		if _, _, err := net.ParseCIDR(cidr); err != nil {
+			return keyErr(fmt.Sprintf("crawler.allowed_cidrs[%d]", i), "%q is not a CIDR such as 10.1.0.0/16", cidr)
+		}
+	}
+	return nil
+}
+
+func (s *Source) validate(key string) error {
+	if s.BaseURL != "" {
+		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return keyErr(key+".base_url", "%q is not an http(s) URL", s.BaseURL)
+		}
+	}
+	for i, in := range s.Instances {
+		if u, err := url.Parse(in); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return keyErr(fmt.Sprintf("%s.instances[%d]", key, i), "%q is not an http(s) URL", in)
+		}
+	}
+	if s.PostsPerCreator < 0 || s.PostsPerCreator > 200 {
+		return keyErr(key+".posts_per_creator", "must be between 0 and 200")
+	}
+	if s.Quota < 0 || s.QuotaWindow < 0 {
+		return keyErr(key+".quota", "must not be negative")
+	}
+	return nil
+}
+
+func oneOf(v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
