@@ -94,6 +94,9 @@ type Options struct {
 	BaseURL string // e.g. https://mastodon.social or https://www.googleapis.com
 	Token   string // bearer token / access token
 	APIKey  string // API key (YouTube)
+	// UserID is the account the API calls are made as (the Instagram Graph
+	// API's IG user id for business_discovery and hashtag search).
+	UserID string
 	// Hosts are extra host names (host or host:port) whose pages this source
 	// claims in Detect, e.g. a loopback address serving this format.
 	Hosts []string

@@ -1,0 +1,95 @@
+package html
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/creator"
+)
+
+// isHashtagPage: a CollectionPage or ItemList of profiles in JSON-LD, or a
+// /tags/{tag} path without a profile on it.
+func (pg *page) isHashtagPage(ld *ldData) bool {
+	if ld.person != nil {
+		return false
+	}
+	return ld.coll || len(ld.list) > 0 || tagPath.MatchString(pg.url.Path)
+}
+
+// hashtagTag names the tag the page is for: the request's meta, else the
+// path.
+func (pg *page) hashtagTag() string {
+	if t := pg.meta["hashtag"]; t != "" {
+		return t
+	}
+	if m := tagPath.FindStringSubmatch(pg.url.Path); m != nil {
+		if t, err := url.PathUnescape(m[1]); err == nil {
+			return strings.ToLower(strings.TrimPrefix(t, "#"))
+		}
+	}
+	return ""
+}
+
+// hashtagNext turns the page's profile list into profile Requests: the
+// JSON-LD ItemList when there is one, else the links that look like
+// profiles.
+func (pg *page) hashtagNext(ld *ldData) []source.Request {
+	urls := ld.list
+	if len(urls) == 0 {
+		pg.doc.Find("a[href]").EachWithBreak(func(i int, s *goquery.Selection) bool {
+			if u := pg.abs(s.AttrOr("href", "")); u != "" && looksLikeProfile(u) {
+				urls = append(urls, u)
+			}
+			return i < maxAnchors
+		})
+	}
+	var meta map[string]string
+	if tag := pg.hashtagTag(); tag != "" && !hasTemplate(tag) {
+		meta = map[string]string{"hashtag": clean(tag, 100)}
+	}
+	self := normURL(pg.url.String())
+	seen := map[string]bool{self: true}
+	var out []source.Request
+	for _, u := range urls {
+		k := normURL(u)
+		if seen[k] || len(out) >= maxNext {
+			continue
+		}
+		seen[k] = true
+		r := source.Request{URL: clean(u, 2000), Kind: source.KindProfile}
+		if meta != nil {
+			r.Meta = map[string]string{}
+			for k, v := range meta {
+				r.Meta[k] = v
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// maxAnchors bounds how many links a hashtag page's fallback looks at.
+const maxAnchors = 5000
+
+var igProfilePath = regexp.MustCompile(`^/([A-Za-z0-9._]{1,30})/?$`)
+
+// looksLikeProfile reports profile URLs: a network's profile path, or /@user
+// and /u/user style paths on any host.
+func looksLikeProfile(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	switch hostPlatform(u.Host) {
+	case creator.Instagram:
+		m := igProfilePath.FindStringSubmatch(u.Path)
+		return m != nil && !instagramReserved[strings.ToLower(m[1])]
+	case creator.Bluesky:
+		return strings.HasPrefix(u.Path, "/profile/") && strings.Count(strings.Trim(u.Path, "/"), "/") == 1
+	}
+	return mastodonPath.MatchString(u.Path) || userPath.MatchString(u.Path)
+}

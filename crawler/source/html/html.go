@@ -1,0 +1,255 @@
+package html
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/creator"
+)
+
+// Name is the registered name of this source.
+const Name = "html"
+
+// Limits on what one page may contribute.
+const (
+	maxPosts = 100
+	maxNext  = 500
+	maxText  = 5000 // runes in a bio or caption
+	maxField = 300  // runes in a name, handle, URL
+)
+
+func init() {
+	source.Register(Name, func(o source.Options) (source.Source, error) { return New(o) })
+}
+
+// Source parses HTML profile and hashtag pages.
+type Source struct {
+	base  *url.URL          // where HashtagRequests point; nil when unset
+	hosts map[string]string // claimed host -> platform ("" = infer)
+}
+
+var (
+	_ source.Source        = (*Source)(nil)
+	_ source.HashtagSource = (*Source)(nil)
+	_ source.ProfileSource = (*Source)(nil)
+)
+
+// New builds the source. o.BaseURL, when set, is the web host whose
+// /tags/{tag} pages a hashtag job reads. Each o.Hosts entry is "host" (a
+// host or host:port whose pages Detect claims) or "host=platform" (also
+// read as that platform, for a loopback server standing in for a network).
+func New(o source.Options) (*Source, error) {
+	s := &Source{hosts: map[string]string{}}
+	if o.BaseURL != "" {
+		u, err := url.Parse(o.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("html: base_url %q: want an absolute http(s) URL", o.BaseURL)
+		}
+		s.base = u
+		s.hosts[strings.ToLower(u.Host)] = ""
+	}
+	for _, h := range o.Hosts {
+		host, platform, _ := strings.Cut(strings.TrimSpace(h), "=")
+		host = strings.ToLower(strings.TrimSpace(host))
+		platform = strings.ToLower(strings.TrimSpace(platform))
+		if host == "" || strings.ContainsAny(host, "/ ?#") {
+			return nil, fmt.Errorf("html: hosts entry %q: want host, host:port or host=platform", h)
+		}
+		if platform != "" && !knownPlatform(platform) {
+			return nil, fmt.Errorf("html: hosts entry %q: unknown platform %q; known: %s", h, platform, strings.Join(creator.Platforms, ", "))
+		}
+		s.hosts[host] = platform
+	}
+	return s, nil
+}
+
+func knownPlatform(p string) bool {
+	for _, k := range creator.Platforms {
+		if k == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Name returns "html".
+func (s *Source) Name() string { return Name }
+
+// HashtagRequests asks the base web host for its /tags/{tag} page. Without
+// a base URL there is no web host to ask and it returns nil.
+func (s *Source) HashtagRequests(tag string) []source.Request {
+	tag = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(tag), "#"))
+	if s.base == nil || tag == "" {
+		return nil
+	}
+	u := *s.base
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/tags/" + tag
+	u.RawPath = ""
+	u.RawQuery = ""
+	return []source.Request{{URL: u.String(), Kind: source.KindHashtag, Meta: map[string]string{"hashtag": tag}}}
+}
+
+// ProfileRequests takes a profile page URL. Bare handles belong to the
+// network sources, so ok is false for anything but an http(s) URL.
+func (s *Source) ProfileRequests(handleOrURL string) ([]source.Request, bool) {
+	u, err := url.Parse(strings.TrimSpace(handleOrURL))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, false
+	}
+	u.Fragment = ""
+	return []source.Request{{URL: u.String(), Kind: source.KindProfile}}, true
+}
+
+// Detect claims profile URLs of the networks it knows, the hosts it was
+// given, /@user and /tags/ paths, and any HTML body carrying one of its
+// signals (ProfilePage or CollectionPage JSON-LD, og: meta, an h-card,
+// TikTok rehydration data).
+func (s *Source) Detect(u *url.URL, body []byte) bool {
+	if body != nil {
+		if !looksLikeHTML(body) {
+			return false
+		}
+		if hasSignal(body) {
+			return true
+		}
+	}
+	return s.claimsURL(u)
+}
+
+// claimsURL reports profile and tag URLs this source reads.
+func (s *Source) claimsURL(u *url.URL) bool {
+	if u == nil || u.Host == "" {
+		return false
+	}
+	host := strings.ToLower(u.Host)
+	if _, ok := s.hosts[host]; ok {
+		return true
+	}
+	if strings.HasPrefix(u.Path, "/api/") || strings.HasPrefix(u.Path, "/xrpc/") {
+		return false
+	}
+	if hostPlatform(host) != "" {
+		return true
+	}
+	return mastodonPath.MatchString(u.Path) || userPath.MatchString(u.Path) || tagPath.MatchString(u.Path)
+}
+
+// looksLikeHTML reports whether body starts like markup rather than JSON.
+func looksLikeHTML(body []byte) bool {
+	b := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), " \t\r\n")
+	return len(b) > 0 && b[0] == '<'
+}
+
+var signals = [][]byte{
+	[]byte("profilepage"),
+	[]byte("collectionpage"),
+	[]byte("property=\"og:"),
+	[]byte("property='og:"),
+	[]byte("property=og:"),
+	[]byte("h-card"),
+	[]byte("__universal_data_for_rehydration__"),
+}
+
+func hasSignal(body []byte) bool {
+	low := bytes.ToLower(body)
+	for _, s := range signals {
+		if bytes.Contains(low, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Parse reads one page. See the package documentation for what it reads.
+func (s *Source) Parse(p *source.Page) (res *source.Result, err error) {
+	res = &source.Result{}
+	if p == nil {
+		return res, fmt.Errorf("html: parse: no page: %w", source.ErrNotThisFormat)
+	}
+	pageURL := ""
+	if p.URL != nil {
+		pageURL = p.URL.String()
+	}
+	perr := &source.ParseError{Source: Name, URL: clean(pageURL, 2000)}
+	defer func() {
+		// A parser bug must not take the crawl down: report it as damage.
+		if r := recover(); r != nil {
+			res = &source.Result{}
+			perr.Add("internal error while parsing: %v", r)
+			err = perr
+		}
+	}()
+
+	body := toUTF8(p.Body, headerValue(p, "Content-Type"), perr)
+	if !looksLikeHTML(body) {
+		return res, fmt.Errorf("html: parse %s: body is not HTML: %w", perr.URL, source.ErrNotThisFormat)
+	}
+	doc, derr := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if derr != nil {
+		perr.Add("document: %v", derr)
+		return res, perr
+	}
+	if p.Status >= 400 {
+		perr.Add("http status %d", p.Status)
+	}
+
+	pg := &page{src: s, doc: doc, url: p.URL, perr: perr, fetchedAt: p.FetchedAt.UTC(), sourceURL: perr.URL, meta: p.Meta}
+	pg.setBase()
+	if pg.url == nil {
+		return res, fmt.Errorf("html: parse: page has no URL and no canonical link: %w", source.ErrNotThisFormat)
+	}
+	robots := readRobots(doc, p.Header)
+	recognized := pg.parse(res, robots)
+	sanitize(res)
+	perr.Issues = dedupe(perr.Issues)
+	if !recognized && len(perr.Issues) == 0 {
+		return res, fmt.Errorf("html: parse %s: no profile or hashtag signals: %w", perr.URL, source.ErrNotThisFormat)
+	}
+	return res, perr.Err()
+}
+
+func headerValue(p *source.Page, key string) string {
+	if p.Header == nil {
+		return ""
+	}
+	return p.Header.Get(key)
+}
+
+// errNoHandle marks a profile whose handle could not be read.
+var errNoHandle = errors.New("no handle")
+
+// dedupe drops repeated issues (a link is resolved more than once), keeping
+// the first of each in order, and bounds how many a page can report.
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	out := in[:0]
+	for _, s := range in {
+		if !seen[s] && len(out) < 50 {
+			seen[s] = true
+			out = append(out, clean(s, 300))
+		}
+	}
+	return out
+}
+
+// clean makes s valid UTF-8 without NULs and cuts it to max runes.
+func clean(s string, max int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	if utf8.RuneCountInString(s) > max {
+		r := []rune(s)
+		s = string(r[:max])
+	}
+	return s
+}

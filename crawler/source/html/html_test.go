@@ -1,0 +1,108 @@
+package html
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/creatorscout/creatorscout/crawler/source"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
+
+// fetchedAt is fixed so goldens are stable.
+var fetchedAt = time.Date(2026, 11, 5, 12, 0, 0, 0, time.UTC)
+
+// golden is what a fixture must parse to, with what Detect says about it
+// from the body alone (content sniffing) and from the URL alone.
+type golden struct {
+	DetectBody bool           `json:"detect_body"`
+	DetectURL  bool           `json:"detect_url"`
+	Result     *source.Result `json:"result"`
+	Error      string         `json:"error"`
+}
+
+func TestParseGolden(t *testing.T) {
+	tests := []struct {
+		name   string // golden file: testdata/<name>.golden.json
+		file   string
+		url    string
+		header http.Header
+		opts   source.Options
+		meta   map[string]string
+	}{
+		{name: "jsonld_profile", file: "jsonld_profile.html", url: "https://lena-trails.example/ueber-mich/"},
+		{name: "jsonld_profile_xrobots", file: "jsonld_profile.html", url: "https://lena-trails.example/ueber-mich/",
+			header: http.Header{"X-Robots-Tag": {"noarchive", "noindex"}}},
+		{name: "jsonld_profile_xrobots_otherbot", file: "jsonld_profile.html", url: "https://lena-trails.example/ueber-mich/",
+			header: http.Header{"X-Robots-Tag": {"otherbot: noindex, nofollow"}}},
+		{name: "jsonld_graph", file: "jsonld_graph.html", url: "https://kitchennotes.example/u/mayacooks?ref=tag"},
+		{name: "og_instagram", file: "og_instagram.html", url: "https://www.instagram.com/mira.makes/"},
+		{name: "og_instagram_de_loopback", file: "og_instagram_de.html", url: "http://127.0.0.1:8091/jonas.weber/",
+			opts: source.Options{Hosts: []string{"127.0.0.1:8091=instagram"}}},
+		{name: "og_instagram_de_unmapped", file: "og_instagram_de.html", url: "http://127.0.0.1:8091/jonas.weber/"},
+		{name: "og_instagram_ja", file: "og_instagram_ja.html", url: "https://www.instagram.com/ayaka.eats/"},
+		{name: "hcard_other_person", file: "hcard_other_person.html", url: "https://noor.example/"},
+		{name: "hcard_relme", file: "hcard_relme.html", url: "https://sam.example/about"},
+		{name: "tiktok_profile", file: "tiktok_profile.html", url: "https://www.tiktok.com/@dario.bakes"},
+		{name: "hashtag_jsonld", file: "hashtag_jsonld.html", url: "https://creators.example/tags/trailrunning"},
+		{name: "hashtag_anchors", file: "hashtag_anchors.html", url: "https://social.example/tags/sourdough",
+			meta: map[string]string{"hashtag": "sourdough"}},
+		{name: "mastodon_profile", file: "mastodon_profile.html", url: "https://social.example/@anna"},
+		{name: "mastodon_noindex", file: "mastodon_noindex.html", url: "https://social.example/@hidden_hana"},
+		{name: "hostile", file: "hostile.html", url: "https://creators.example/u/hostile"},
+		{name: "latin1_hcard", file: "latin1_hcard.html", url: "https://jose-mueller.example/",
+			header: http.Header{"Content-Type": {"text/html; charset=iso-8859-1"}}},
+		{name: "not_a_profile", file: "not_a_profile.html", url: "https://flour.example/blog/storage"},
+		{name: "api_account_json", file: "api_account.json", url: "https://social.example/api/v1/accounts/lookup?acct=anna"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := New(tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, err := url.Parse(tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, perr := src.Parse(&source.Page{URL: u, Status: 200, Header: tt.header, Body: body, Meta: tt.meta, FetchedAt: fetchedAt})
+			got := golden{Result: res, DetectBody: src.Detect(nil, body), DetectURL: src.Detect(u, nil)}
+			if perr != nil {
+				got.Error = perr.Error()
+			}
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(got); err != nil {
+				t.Fatal(err)
+			}
+			gotJSON := buf.Bytes()
+			path := filepath.Join("testdata", tt.name+".golden.json")
+			if *update {
+				if err := os.WriteFile(path, gotJSON, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if string(want) != string(gotJSON) {
+				t.Errorf("Parse(%s) differs from %s:\n--- got\n%s\n--- want\n%s", tt.file, path, gotJSON, want)
+			}
+		})
+	}
+}
