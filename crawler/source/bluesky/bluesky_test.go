@@ -1,0 +1,444 @@
+package bluesky
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/creator"
+)
+
+var update = flag.Bool("update", false, "rewrite the *.golden.json files from the current output")
+
+// fetchedAt is the fixed fetch time of every fixture page.
+var fetchedAt = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
+
+// golden is what a *.golden.json file holds: the Result and the error text.
+type golden struct {
+	Result *source.Result `json:"result"`
+	Error  string         `json:"error,omitempty"`
+}
+
+func newSource(t testing.TB) source.Source {
+	t.Helper()
+	s, err := source.New(Name, source.Options{BaseURL: "https://public.api.bsky.app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestParseGolden(t *testing.T) {
+	src := newSource(t)
+	cases := []struct {
+		file   string
+		url    string // page URL; "" = unknown, as in `extract` without --url
+		status int    // HTTP status; 0 = 200
+		meta   map[string]string
+		check  func(t *testing.T, r *source.Result, err error)
+	}{
+		{
+			file: "get_profile.json",
+			url:  "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=maya-grows.bsky.social",
+			check: func(t *testing.T, r *source.Result, err error) {
+				c := one(t, r)
+				if c.ID != "bluesky:maya-grows.bsky.social" || c.PlatformID != "did:plc:m4y4gr33nth1mbz6kq2lrx7w" ||
+					c.URL != "https://bsky.app/profile/maya-grows.bsky.social" || !c.Verified {
+					t.Errorf("identity: %+v", c)
+				}
+				if c.Email != "hello@mayagrows.example" || c.Website != "https://mayagrows.example/links" {
+					t.Errorf("email %q website %q", c.Email, c.Website)
+				}
+				if len(r.Next) != 1 || r.Next[0].Kind != source.KindPosts || r.Next[0].Meta[metaCreatorID] != c.ID ||
+					r.Next[0].URL != "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=did%3Aplc%3Am4y4gr33nth1mbz6kq2lrx7w&filter=posts_no_replies&limit=30" {
+					t.Errorf("next %+v", r.Next)
+				}
+			},
+		},
+		{
+			file: "profile_opted_out.json",
+			url:  "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=quiet-gardener.bsky.social",
+			check: func(t *testing.T, r *source.Result, err error) {
+				if len(r.Creators) != 0 || len(r.Next) != 0 || !slices.Equal(r.OptedOut, []string{"bluesky:quiet-gardener.bsky.social"}) {
+					t.Errorf("an opted-out profile must yield nothing but OptedOut: %+v", r)
+				}
+			},
+		},
+		{
+			file: "author_feed.json",
+			url:  "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=did%3Aplc%3Am4y4gr33nth1mbz6kq2lrx7w&filter=posts_no_replies&limit=30",
+			meta: map[string]string{metaCreatorID: "bluesky:maya-grows.bsky.social"},
+			check: func(t *testing.T, r *source.Result, err error) {
+				if len(r.Posts) != 3 {
+					t.Fatalf("want 3 posts (repost left out, pinned kept), got %d", len(r.Posts))
+				}
+				for _, p := range r.Posts {
+					if p.CreatorID != "bluesky:maya-grows.bsky.social" {
+						t.Errorf("post %s by %s", p.ID, p.CreatorID)
+					}
+				}
+				if p := r.Posts[0]; !slices.Equal(p.Hashtags, []string{"ad", "seedstarting"}) {
+					t.Errorf("record.tags: %q", p.Hashtags)
+				}
+				p := r.Posts[1]
+				if !slices.Equal(p.Mentions, []string{"sam-seeds.bsky.social"}) || !slices.Equal(p.Hashtags, []string{"balconygarden", "tomatoes"}) {
+					t.Errorf("facets after emoji need byte offsets: mentions %q hashtags %q", p.Mentions, p.Hashtags)
+				}
+				if p.URL != "https://bsky.app/profile/maya-grows.bsky.social/post/3l6qa2ztomato" || *p.Likes != 812 || *p.Shares != 67 || p.Views != nil {
+					t.Errorf("url %q likes %v shares %v views %v", p.URL, p.Likes, p.Shares, p.Views)
+				}
+			},
+		},
+		{
+			file: "search_posts.json",
+			url:  "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?limit=25&q=%23balconygarden",
+			check: func(t *testing.T, r *source.Result, err error) {
+				if !slices.Equal(r.OptedOut, []string{"bluesky:quiet-gardener.bsky.social"}) || len(r.Posts) != 3 {
+					t.Errorf("opted out %q, %d posts", r.OptedOut, len(r.Posts))
+				}
+				var actors []string
+				for _, n := range r.Next {
+					actors = append(actors, n.Meta[metaHandle])
+					if n.Meta[metaTag] != "balconygarden" {
+						t.Errorf("request %s lost the tag", n.URL)
+					}
+				}
+				if !slices.Equal(actors, []string{"jo.example.com", "did:plc:0th3rp0st3rq9w8e7r6t5y4u"}) {
+					t.Errorf("profile requests for %q", actors)
+				}
+				if p := r.Posts[1]; !slices.Equal(p.Mentions, []string{"maya-grows.bsky.social"}) || !slices.Equal(p.Hashtags, []string{"balconygarden"}) {
+					t.Errorf("CJK before the facets: mentions %q hashtags %q", p.Mentions, p.Hashtags)
+				}
+			},
+		},
+		{
+			file: "get_profile.json",
+			check: func(t *testing.T, r *source.Result, err error) {
+				if c := one(t, r); c.ID != "bluesky:maya-grows.bsky.social" || c.SourceURL != "" || len(r.Next) != 1 {
+					t.Errorf("detected by content: %+v", r)
+				}
+			},
+		},
+		{
+			file: "hostile_feed.json",
+			url:  "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=maya-grows.bsky.social",
+			check: func(t *testing.T, r *source.Result, err error) {
+				var pe *source.ParseError
+				if !errors.As(err, &pe) {
+					t.Fatalf("want a *source.ParseError, got %v", err)
+				}
+				if len(r.Posts) != 2 {
+					t.Fatalf("want 2 readable posts, got %d", len(r.Posts))
+				}
+				p := r.Posts[0]
+				if p.Likes != nil || p.Comments != nil || p.Shares != nil {
+					t.Errorf("unreadable counts must stay nil: likes %v comments %v shares %v", p.Likes, p.Comments, p.Shares)
+				}
+				if p.PublishedAt == nil || !p.PublishedAt.Equal(time.Date(2026, 10, 28, 10, 0, 0, 0, time.UTC)) {
+					t.Errorf("a template createdAt falls back to indexedAt: %v", p.PublishedAt)
+				}
+				if !slices.Equal(p.Mentions, []string{"did:plc:s4mr00tsxk2v7yq3f5n6h8jd"}) {
+					t.Errorf("a mention whose range misses the '@' falls back to its DID: %q", p.Mentions)
+				}
+				if !slices.Contains(r.OptedOut, "bluesky:hidden.bsky.social") {
+					t.Errorf("labels of the wrong type naming the opt-out still count: %q", r.OptedOut)
+				}
+			},
+		},
+		{
+			file:   "xrpc_error.json",
+			url:    "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=nobody.bsky.social",
+			status: 400,
+			check: func(t *testing.T, r *source.Result, err error) {
+				if err == nil || !strings.Contains(err.Error(), "Profile not found") || len(r.Creators) != 0 {
+					t.Errorf("err %v", err)
+				}
+			},
+		},
+	}
+	for _, tc := range cases {
+		name := tc.file
+		if tc.url == "" {
+			name += "/no-url"
+		}
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := &source.Page{Status: 200, Body: body, Meta: tc.meta, FetchedAt: fetchedAt}
+			if tc.status != 0 {
+				page.Status = tc.status
+			}
+			if tc.url != "" {
+				if page.URL, err = url.Parse(tc.url); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, perr := src.Parse(page)
+			checkInvariants(t, res, perr)
+			g := golden{Result: res}
+			if perr != nil {
+				g.Error = perr.Error()
+			}
+			got, err := json.MarshalIndent(g, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			gpath := filepath.Join("testdata", goldenName(tc.file, tc.url == ""))
+			if *update {
+				if err := os.WriteFile(gpath, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(gpath)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (run with -update after checking):\n%s", gpath, got)
+			}
+			if tc.check != nil {
+				tc.check(t, res, perr)
+			}
+		})
+	}
+}
+
+func goldenName(file string, noURL bool) string {
+	base := strings.TrimSuffix(file, filepath.Ext(file))
+	if noURL {
+		base += ".nourl"
+	}
+	return base + ".golden.json"
+}
+
+func one(t *testing.T, r *source.Result) (c creator.Creator) {
+	t.Helper()
+	if len(r.Creators) != 1 {
+		t.Fatalf("want 1 creator, got %d", len(r.Creators))
+	}
+	return r.Creators[0]
+}
+
+func TestDetect(t *testing.T) {
+	s, err := New(source.Options{Hosts: []string{"127.0.0.1:8082"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, _ := os.ReadFile("testdata/get_profile.json")
+	feed, _ := os.ReadFile("testdata/author_feed.json")
+	search, _ := os.ReadFile("testdata/search_posts.json")
+	cases := []struct {
+		url  string
+		body []byte
+		want bool
+	}{
+		{"https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=a.b", nil, true},
+		{"https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=x", nil, true},
+		{"http://127.0.0.1:8082/anything", nil, true},
+		{"https://bsky.app/profile/a.b", nil, false},
+		{"https://kitchen.social/api/v1/accounts/lookup?acct=x", nil, false},
+		{"", profile, true},
+		{"", feed, true},
+		{"", search, true},
+		{"", []byte(`{"acct":"a","followers_count":1}`), false},
+		{"", []byte(`{"posts":[{"uri":"https://x"}]}`), false},
+		{"", []byte(`{"kind":"youtube#videoListResponse"}`), false},
+		{"", nil, false},
+	}
+	for _, tc := range cases {
+		var u *url.URL
+		if tc.url != "" {
+			u, _ = url.Parse(tc.url)
+		}
+		if got := s.Detect(u, tc.body); got != tc.want {
+			t.Errorf("Detect(%q, %.30q) = %v, want %v", tc.url, tc.body, got, tc.want)
+		}
+	}
+}
+
+func TestProfileRequests(t *testing.T) {
+	s, err := New(source.Options{BaseURL: "http://127.0.0.1:9000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := s.(source.ProfileSource)
+	const want = "http://127.0.0.1:9000/xrpc/app.bsky.actor.getProfile?actor="
+	cases := []struct{ in, actor string }{
+		{"maya-grows.bsky.social", "maya-grows.bsky.social"},
+		{"@Maya-Grows.bsky.social", "maya-grows.bsky.social"},
+		{"bluesky:maya-grows.bsky.social", "maya-grows.bsky.social"},
+		{"did:plc:m4y4gr33nth1mbz6kq2lrx7w", "did%3Aplc%3Am4y4gr33nth1mbz6kq2lrx7w"},
+		{"https://bsky.app/profile/jo.example.com", "jo.example.com"},
+		{"https://bsky.app/profile/jo.example.com/post/3l6search1", "jo.example.com"},
+		{"https://kitchen.social/@lena", ""},
+		{"lena@kitchen.social", ""},
+		{"@lena", ""},
+		{"handle.invalid", ""},
+	}
+	for _, tc := range cases {
+		reqs, ok := ps.ProfileRequests(tc.in)
+		if tc.actor == "" {
+			if ok {
+				t.Errorf("ProfileRequests(%q) claimed it: %+v", tc.in, reqs)
+			}
+			continue
+		}
+		if !ok || len(reqs) != 1 || reqs[0].URL != want+tc.actor || reqs[0].Kind != source.KindProfile {
+			t.Errorf("ProfileRequests(%q) = %+v, %v; want actor %s", tc.in, reqs, ok, tc.actor)
+		}
+	}
+}
+
+func TestHashtagRequests(t *testing.T) {
+	s, err := New(source.Options{BaseURL: "http://127.0.0.1:9000/", PostsPerCreator: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := s.(source.HashtagSource).HashtagRequests("#BalconyGarden")
+	if len(reqs) != 1 || reqs[0].URL != "http://127.0.0.1:9000/xrpc/app.bsky.feed.searchPosts?limit=25&q=%23balconygarden" ||
+		reqs[0].Meta[metaTag] != "balconygarden" || reqs[0].Kind != source.KindHashtag {
+		t.Errorf("hashtag requests %+v", reqs)
+	}
+	if s.(*Source).limit != maxFeedLimit {
+		t.Errorf("PostsPerCreator is not capped at %d: %d", maxFeedLimit, s.(*Source).limit)
+	}
+	if _, err := New(source.Options{BaseURL: "ftp://x"}); err == nil {
+		t.Error("a non-http base URL must be refused")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*")
+	for _, file := range files {
+		if strings.HasSuffix(file, ".golden.json") {
+			continue
+		}
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(uint8(0), b)
+		}
+	}
+	urls := []string{
+		"",
+		"https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=a.b",
+		"https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=a.b",
+		"https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=%23x",
+		"http://127.0.0.1:8082/xrpc/app.bsky.actor.getProfiles",
+	}
+	src := newSource(f)
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		page := &source.Page{Status: 200, Body: body, FetchedAt: fetchedAt}
+		if u := urls[int(which)%len(urls)]; u != "" {
+			page.URL, _ = url.Parse(u)
+		}
+		res, err := src.Parse(page)
+		checkInvariants(t, res, err)
+		src.Detect(page.URL, body)
+	})
+}
+
+// checkInvariants holds for any input: a Result, an error of a known kind,
+// no negative count, valid UTF-8 everywhere, ids of this platform, and no
+// opted-out account among creators or post authors.
+func checkInvariants(t *testing.T, r *source.Result, err error) {
+	t.Helper()
+	if r == nil {
+		t.Fatal("nil Result")
+	}
+	var pe *source.ParseError
+	if err != nil && !errors.As(err, &pe) && !errors.Is(err, source.ErrNotThisFormat) {
+		t.Errorf("error of unknown kind: %T %v", err, err)
+	}
+	if err != nil && !utf8.ValidString(err.Error()) {
+		t.Errorf("error text is not UTF-8: %q", err.Error())
+	}
+	walkStrings(t, reflect.ValueOf(r).Elem(), "result")
+	out := map[string]bool{}
+	for _, id := range r.OptedOut {
+		out[id] = true
+	}
+	for _, c := range r.Creators {
+		if !strings.HasPrefix(c.ID, "bluesky:") || !(validHandle(c.Handle) || validDID(c.Handle)) || out[c.ID] {
+			t.Errorf("bad creator id %q handle %q (opted out: %v)", c.ID, c.Handle, out[c.ID])
+		}
+		for _, n := range []*int64{c.Followers, c.Following, c.PostsCount} {
+			if n != nil && *n < 0 {
+				t.Errorf("negative count in %+v", c)
+			}
+		}
+		if c.FetchedAt.IsZero() {
+			t.Errorf("creator %s without fetched_at", c.ID)
+		}
+	}
+	for _, p := range r.Posts {
+		if !strings.HasPrefix(p.ID, "bluesky:at://") || out[p.CreatorID] || p.CreatorID == "" {
+			t.Errorf("bad post id %q creator %q", p.ID, p.CreatorID)
+		}
+		for _, n := range []*int64{p.Likes, p.Comments, p.Views, p.Shares} {
+			if n != nil && *n < 0 {
+				t.Errorf("negative count in %+v", p)
+			}
+		}
+		if p.FetchedAt.IsZero() || p.Hashtags == nil || p.Mentions == nil {
+			t.Errorf("post %s without fetched_at, hashtags or mentions", p.ID)
+		}
+	}
+}
+
+func walkStrings(t *testing.T, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.String:
+		if !utf8.ValidString(v.String()) {
+			t.Errorf("%s is not valid UTF-8: %q", path, v.String())
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkStrings(t, v.Elem(), path)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				walkStrings(t, v.Field(i), path+"."+v.Type().Field(i).Name)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			walkStrings(t, v.Index(i), path)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			walkStrings(t, k, path)
+			walkStrings(t, v.MapIndex(k), path)
+		}
+	}
+}
+
+// BenchmarkParse measures Parse on a typical page (author_feed.json).
+func BenchmarkParse(b *testing.B) {
+	body, err := os.ReadFile("testdata/author_feed.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, _ := url.Parse("https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=did%3Aplc%3Am4y4gr33nth1mbz6kq2lrx7w")
+	src := newSource(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := src.Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

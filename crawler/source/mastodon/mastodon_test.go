@@ -1,0 +1,498 @@
+package mastodon
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/creator"
+)
+
+var update = flag.Bool("update", false, "rewrite the *.golden.json files from the current output")
+
+// fetchedAt is the fixed fetch time of every fixture page.
+var fetchedAt = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
+
+// golden is what a *.golden.json file holds: the Result and the error text.
+type golden struct {
+	Result *source.Result `json:"result"`
+	Error  string         `json:"error,omitempty"`
+}
+
+func newSource(t testing.TB) source.Source {
+	t.Helper()
+	s, err := source.New(Name, source.Options{BaseURL: "https://kitchen.social"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestParseGolden(t *testing.T) {
+	src := newSource(t)
+	cases := []struct {
+		file   string
+		url    string // page URL; "" = unknown, as in `extract` without --url
+		status int    // HTTP status; 0 = 200
+		meta   map[string]string
+		check  func(t *testing.T, r *source.Result, err error)
+	}{
+		{
+			file: "account_lookup.json",
+			url:  "https://kitchen.social/api/v1/accounts/lookup?acct=lena_bakes",
+			check: func(t *testing.T, r *source.Result, err error) {
+				c := one(t, r)
+				if c.ID != "mastodon:lena_bakes@kitchen.social" || c.Handle != "lena_bakes@kitchen.social" {
+					t.Errorf("local acct not qualified with the page host: id %q handle %q", c.ID, c.Handle)
+				}
+				if strings.Contains(c.Bio, "<") || !strings.Contains(c.Bio, "Home baker & sourdough") || !strings.Contains(c.Bio, "\n") {
+					t.Errorf("bio not plain text with line breaks: %q", c.Bio)
+				}
+				if c.Website != "https://brotzeit.example.org/" || c.Email != "lena.brotzeit@example.org" {
+					t.Errorf("website %q email %q", c.Website, c.Email)
+				}
+				if len(r.Next) != 1 || !strings.Contains(r.Next[0].URL, "/api/v1/accounts/109384210553118422/statuses?") ||
+					r.Next[0].Meta[metaCreatorID] != c.ID {
+					t.Errorf("want one statuses request carrying the creator id, got %+v", r.Next)
+				}
+			},
+		},
+		{
+			file: "account_statuses.json",
+			url:  "https://kitchen.social/api/v1/accounts/109384210553118422/statuses?limit=40&exclude_reblogs=true",
+			meta: map[string]string{metaCreatorID: "mastodon:lena_bakes@kitchen.social"},
+			check: func(t *testing.T, r *source.Result, err error) {
+				if len(r.Posts) != 3 {
+					t.Fatalf("want 3 posts (the boost dropped), got %d", len(r.Posts))
+				}
+				p := r.Posts[0]
+				if !slices.Equal(p.Mentions, []string{"muehle_nord@kitchen.social", "tomas@pixel.garden"}) {
+					t.Errorf("mentions %q", p.Mentions)
+				}
+				if !slices.Equal(p.Hashtags, []string{"sourdough", "ryebread", "gifted"}) {
+					t.Errorf("hashtags %q", p.Hashtags)
+				}
+				if p.Views != nil || *p.Likes != 318 || *p.Comments != 14 || *p.Shares != 22 {
+					t.Errorf("counts: likes %v comments %v shares %v views %v", p.Likes, p.Comments, p.Shares, p.Views)
+				}
+				if !strings.HasPrefix(r.Posts[1].Caption, "Ad: paid partnership\n\n") ||
+					!strings.Contains(r.Posts[1].Caption, "https://ofen.example.com/?ref=lena") {
+					t.Errorf("content warning or full link missing: %q", r.Posts[1].Caption)
+				}
+				if len(r.Next) != 0 || len(r.Creators) != 0 {
+					t.Errorf("a statuses page asks for nothing and names no creator: %+v", r)
+				}
+			},
+		},
+		{
+			file: "tag_timeline.json",
+			url:  "https://kitchen.social/api/v1/timelines/tag/sourdough?limit=40",
+			check: func(t *testing.T, r *source.Result, err error) {
+				wantOut := []string{
+					"mastodon:quietbaker@bread.zone", "mastodon:old@legacy.example", "mastodon:nobody@kitchen.social",
+					"mastodon:crumbwatch@pixel.garden", "mastodon:shy@crumb.town",
+				}
+				if !slices.Equal(r.OptedOut, wantOut) {
+					t.Errorf("opted out %q, want %q", r.OptedOut, wantOut)
+				}
+				var urls []string
+				for _, n := range r.Next {
+					urls = append(urls, n.URL)
+				}
+				wantNext := []string{
+					"https://kitchen.social/api/v1/accounts/lookup?acct=brot_jonas",
+					"https://crumb.town/api/v1/accounts/lookup?acct=ana",
+				}
+				if !slices.Equal(urls, wantNext) {
+					t.Errorf("next %q, want %q", urls, wantNext)
+				}
+				if len(r.Posts) != 3 {
+					t.Errorf("want 3 posts from the two indexable authors, got %d", len(r.Posts))
+				}
+			},
+		},
+		{
+			file: "directory.json",
+			url:  "https://kitchen.social/api/v1/directory?local=true&order=active&limit=80",
+			check: func(t *testing.T, r *source.Result, err error) {
+				if len(r.Creators) != 2 || len(r.Next) != 2 || !slices.Equal(r.OptedOut, []string{"mastodon:private_pat@kitchen.social"}) {
+					t.Errorf("creators %d next %d opted out %q", len(r.Creators), len(r.Next), r.OptedOut)
+				}
+				if c := r.Creators[0]; c.Email != "garten@example.de" || c.Location == nil || c.Location.Raw != "Bremen" {
+					t.Errorf("email %q location %+v", c.Email, c.Location)
+				}
+			},
+		},
+		{
+			// Without a page URL the host of a local acct comes from the
+			// account's own url.
+			file: "account_lookup.json",
+			check: func(t *testing.T, r *source.Result, err error) {
+				if c := one(t, r); c.ID != "mastodon:lena_bakes@kitchen.social" || c.SourceURL != "" {
+					t.Errorf("id %q source %q", c.ID, c.SourceURL)
+				}
+			},
+		},
+		{
+			file: "hostile_statuses.json",
+			url:  "https://kitchen.social/api/v1/accounts/109000000000000001/statuses",
+			check: func(t *testing.T, r *source.Result, err error) {
+				var pe *source.ParseError
+				if !errors.As(err, &pe) {
+					t.Fatalf("want a *source.ParseError, got %v", err)
+				}
+				if len(r.Posts) != 2 {
+					t.Fatalf("want the 2 readable public posts, got %d", len(r.Posts))
+				}
+				p := r.Posts[0]
+				if p.Likes != nil || p.Comments != nil || p.Shares != nil || p.PublishedAt != nil {
+					t.Errorf("unreadable numbers must stay nil: %+v", p)
+				}
+				if strings.Contains(p.Caption, "alert") || strings.Contains(p.Caption, "color:red") ||
+					!strings.Contains(p.Caption, "<b>not a tag</b>") {
+					t.Errorf("caption %q", p.Caption)
+				}
+				if !slices.Equal(p.Hashtags, []string{"bread", "real_tag"}) {
+					t.Errorf("hashtags %q", p.Hashtags)
+				}
+				if q := r.Posts[1]; q.Likes == nil || *q.Likes != 12 || q.Comments == nil || *q.Comments != 7 {
+					t.Errorf("integral float and digit string are counts: %+v", q)
+				}
+				if !slices.Equal(r.OptedOut, []string{"mastodon:maybe@kitchen.social"}) {
+					t.Errorf("a wrongly typed indexable must count as opted out: %q", r.OptedOut)
+				}
+			},
+		},
+		{
+			file:   "api_error.json",
+			url:    "https://kitchen.social/api/v1/accounts/lookup?acct=nobody_here",
+			status: 404,
+			check: func(t *testing.T, r *source.Result, err error) {
+				if err == nil || !strings.Contains(err.Error(), "Record not found") || len(r.Creators) != 0 {
+					t.Errorf("err %v creators %d", err, len(r.Creators))
+				}
+			},
+		},
+		{
+			file: "not_json.html",
+			url:  "https://kitchen.social/@lena_bakes",
+			check: func(t *testing.T, r *source.Result, err error) {
+				if !errors.Is(err, source.ErrNotThisFormat) {
+					t.Errorf("want ErrNotThisFormat, got %v", err)
+				}
+			},
+		},
+	}
+	for _, tc := range cases {
+		name := tc.file
+		if tc.url == "" {
+			name += "/no-url"
+		}
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := &source.Page{Status: 200, Body: body, Meta: tc.meta, FetchedAt: fetchedAt}
+			if tc.status != 0 {
+				page.Status = tc.status
+			}
+			if tc.url != "" {
+				if page.URL, err = url.Parse(tc.url); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, perr := src.Parse(page)
+			checkInvariants(t, res, perr)
+			g := golden{Result: res}
+			if perr != nil {
+				g.Error = perr.Error()
+			}
+			got, err := json.MarshalIndent(g, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			gpath := filepath.Join("testdata", goldenName(tc.file, tc.url == ""))
+			if *update {
+				if err := os.WriteFile(gpath, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(gpath)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (run with -update after checking):\n%s", gpath, got)
+			}
+			if tc.check != nil {
+				tc.check(t, res, perr)
+			}
+		})
+	}
+}
+
+func goldenName(file string, noURL bool) string {
+	base := strings.TrimSuffix(file, filepath.Ext(file))
+	if noURL {
+		base += ".nourl"
+	}
+	return base + ".golden.json"
+}
+
+func one(t *testing.T, r *source.Result) (c creator.Creator) {
+	t.Helper()
+	if len(r.Creators) != 1 {
+		t.Fatalf("want 1 creator, got %d", len(r.Creators))
+	}
+	return r.Creators[0]
+}
+
+func TestDetect(t *testing.T) {
+	s, err := New(source.Options{Hosts: []string{"127.0.0.1:8081"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookup, _ := os.ReadFile("testdata/account_lookup.json")
+	statuses, _ := os.ReadFile("testdata/tag_timeline.json")
+	dir, _ := os.ReadFile("testdata/directory.json")
+	cases := []struct {
+		url  string
+		body []byte
+		want bool
+	}{
+		{"https://kitchen.social/api/v1/accounts/lookup?acct=x", nil, true},
+		{"https://kitchen.social/api/v1/accounts/123/statuses", nil, true},
+		{"https://kitchen.social/api/v1/timelines/tag/bread", nil, true},
+		{"https://kitchen.social/api/v1/directory", nil, true},
+		{"http://127.0.0.1:8081/anything", nil, true},
+		{"https://kitchen.social/@lena", nil, false},
+		{"https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=a.b", nil, false},
+		{"", lookup, true},
+		{"", statuses, true},
+		{"", dir, true},
+		{"", []byte(`{"did":"did:plc:x","handle":"a.bsky.social"}`), false},
+		{"", []byte(`{"kind":"youtube#channelListResponse"}`), false},
+		{"", []byte(`<html></html>`), false},
+		{"", nil, false},
+	}
+	for _, tc := range cases {
+		var u *url.URL
+		if tc.url != "" {
+			u, _ = url.Parse(tc.url)
+		}
+		if got := s.Detect(u, tc.body); got != tc.want {
+			t.Errorf("Detect(%q, %.30q) = %v, want %v", tc.url, tc.body, got, tc.want)
+		}
+	}
+}
+
+func TestProfileRequests(t *testing.T) {
+	s, err := New(source.Options{BaseURL: "http://127.0.0.1:9000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := s.(source.ProfileSource)
+	cases := []struct {
+		in, want string
+	}{
+		{"lena@kitchen.social", "https://kitchen.social/api/v1/accounts/lookup?acct=lena"},
+		{"@Lena@Kitchen.Social", "https://kitchen.social/api/v1/accounts/lookup?acct=lena"},
+		{"mastodon:lena@kitchen.social", "https://kitchen.social/api/v1/accounts/lookup?acct=lena"},
+		{"https://kitchen.social/@lena", "https://kitchen.social/api/v1/accounts/lookup?acct=lena"},
+		{"https://kitchen.social/@tomas@pixel.garden", "https://pixel.garden/api/v1/accounts/lookup?acct=tomas"},
+		{"https://kitchen.social/users/lena", "https://kitchen.social/api/v1/accounts/lookup?acct=lena"},
+		{"lena@127.0.0.1:9000", "http://127.0.0.1:9000/api/v1/accounts/lookup?acct=lena"},
+		{"http://127.0.0.1:9001/@lena", "http://127.0.0.1:9001/api/v1/accounts/lookup?acct=lena"},
+		{"https://www.youtube.com/@lena", ""},
+		{"https://medium.com/@lena", ""},
+		{"lena.bsky.social", ""},
+		{"@lena", ""},
+		{"{{acct}}@kitchen.social", ""},
+		{"https://kitchen.social/about", ""},
+	}
+	for _, tc := range cases {
+		reqs, ok := ps.ProfileRequests(tc.in)
+		if tc.want == "" {
+			if ok {
+				t.Errorf("ProfileRequests(%q) claimed it: %+v", tc.in, reqs)
+			}
+			continue
+		}
+		if !ok || len(reqs) != 1 || reqs[0].URL != tc.want || reqs[0].Kind != source.KindProfile {
+			t.Errorf("ProfileRequests(%q) = %+v, %v; want %s", tc.in, reqs, ok, tc.want)
+		}
+	}
+}
+
+func TestHashtagAndDirectoryRequests(t *testing.T) {
+	s, err := New(source.Options{BaseURL: "http://127.0.0.1:9000/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := s.(source.HashtagSource).HashtagRequests("#Sourdough")
+	if len(reqs) != 1 || reqs[0].URL != "http://127.0.0.1:9000/api/v1/timelines/tag/sourdough?limit=40" ||
+		reqs[0].Kind != source.KindHashtag || reqs[0].Meta[metaTag] != "sourdough" {
+		t.Errorf("hashtag requests %+v", reqs)
+	}
+	if got := s.(source.HashtagSource).HashtagRequests(" # "); got != nil {
+		t.Errorf("empty tag gave %+v", got)
+	}
+	dir := s.(*Source).DirectoryRequests()
+	if len(dir) != 1 || dir[0].URL != "http://127.0.0.1:9000/api/v1/directory?local=true&order=active&limit=80" {
+		t.Errorf("directory requests %+v", dir)
+	}
+	if _, err := New(source.Options{BaseURL: "kitchen.social"}); err == nil {
+		t.Error("a base URL without a scheme must be refused")
+	}
+}
+
+func TestHTMLText(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"<p>a<br>b</p><p>c</p>", "a\nb\n\nc"},
+		{"<p>x &amp; y &lt;3</p>", "x & y <3"},
+		{"<p>  lots   of\n space </p>", "lots of space"},
+		{"<p>a</p><script>bad()</script><p>b</p>", "a\n\nb"},
+		{"plain", "plain"},
+		{"", ""},
+	}
+	for _, tc := range cases {
+		if got := htmlText(tc.in); got != tc.want {
+			t.Errorf("htmlText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*")
+	for _, file := range files {
+		if strings.HasSuffix(file, ".golden.json") {
+			continue
+		}
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(uint8(0), b)
+		}
+	}
+	urls := []string{
+		"",
+		"https://kitchen.social/api/v1/accounts/lookup?acct=x",
+		"https://kitchen.social/api/v1/accounts/1/statuses",
+		"https://kitchen.social/api/v1/timelines/tag/bread",
+		"http://127.0.0.1:8081/api/v1/directory",
+	}
+	src := newSource(f)
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		page := &source.Page{Status: 200, Body: body, FetchedAt: fetchedAt}
+		if u := urls[int(which)%len(urls)]; u != "" {
+			page.URL, _ = url.Parse(u)
+		}
+		res, err := src.Parse(page)
+		checkInvariants(t, res, err)
+		src.Detect(page.URL, body)
+	})
+}
+
+// checkInvariants holds for any input: a Result, an error of a known kind,
+// no negative count, valid UTF-8 everywhere, ids of this platform, and no
+// opted-out account among creators or post authors.
+func checkInvariants(t *testing.T, r *source.Result, err error) {
+	t.Helper()
+	if r == nil {
+		t.Fatal("nil Result")
+	}
+	var pe *source.ParseError
+	if err != nil && !errors.As(err, &pe) && !errors.Is(err, source.ErrNotThisFormat) {
+		t.Errorf("error of unknown kind: %T %v", err, err)
+	}
+	if err != nil && !utf8.ValidString(err.Error()) {
+		t.Errorf("error text is not UTF-8: %q", err.Error())
+	}
+	walkStrings(t, reflect.ValueOf(r).Elem(), "result")
+	out := map[string]bool{}
+	for _, id := range r.OptedOut {
+		out[id] = true
+	}
+	for _, c := range r.Creators {
+		if !strings.HasPrefix(c.ID, "mastodon:") || !strings.Contains(c.Handle, "@") || out[c.ID] {
+			t.Errorf("bad creator id %q handle %q (opted out: %v)", c.ID, c.Handle, out[c.ID])
+		}
+		for _, n := range []*int64{c.Followers, c.Following, c.PostsCount} {
+			if n != nil && *n < 0 {
+				t.Errorf("negative count in %+v", c)
+			}
+		}
+		if c.FetchedAt.IsZero() {
+			t.Errorf("creator %s without fetched_at", c.ID)
+		}
+	}
+	for _, p := range r.Posts {
+		if !strings.HasPrefix(p.ID, "mastodon:") || out[p.CreatorID] || p.CreatorID == "" {
+			t.Errorf("bad post id %q creator %q", p.ID, p.CreatorID)
+		}
+		for _, n := range []*int64{p.Likes, p.Comments, p.Views, p.Shares} {
+			if n != nil && *n < 0 {
+				t.Errorf("negative count in %+v", p)
+			}
+		}
+		if p.FetchedAt.IsZero() || p.Hashtags == nil || p.Mentions == nil {
+			t.Errorf("post %s without fetched_at, hashtags or mentions", p.ID)
+		}
+	}
+}
+
+func walkStrings(t *testing.T, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.String:
+		if !utf8.ValidString(v.String()) {
+			t.Errorf("%s is not valid UTF-8: %q", path, v.String())
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkStrings(t, v.Elem(), path)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				walkStrings(t, v.Field(i), path+"."+v.Type().Field(i).Name)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			walkStrings(t, v.Index(i), path)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			walkStrings(t, k, path)
+			walkStrings(t, v.MapIndex(k), path)
+		}
+	}
+}
+
+// BenchmarkParse measures Parse on a typical page (tag_timeline.json).
+func BenchmarkParse(b *testing.B) {
+	body, err := os.ReadFile("testdata/tag_timeline.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, _ := url.Parse("https://kitchen.social/api/v1/timelines/tag/sourdough?limit=40")
+	src := newSource(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := src.Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,338 @@
+package youtube
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/creator"
+)
+
+// Response kinds, as the API names them in "kind".
+const (
+	kindChannels  = "youtube#channelListResponse"
+	kindPlaylist  = "youtube#playlistItemListResponse"
+	kindVideos    = "youtube#videoListResponse"
+	kindSearch    = "youtube#searchListResponse"
+	publicYouTube = "https://www.youtube.com/"
+)
+
+// kindByEndpoint maps a Data API resource to its response kind.
+var kindByEndpoint = map[string]string{
+	"channels":      kindChannels,
+	"playlistItems": kindPlaylist,
+	"search":        kindSearch,
+	"videos":        kindVideos,
+}
+
+// sniffKind returns the top-level "kind" of a JSON body, or "".
+func sniffKind(body []byte) string {
+	tree, _ := readTree(body)
+	m, _ := tree.(map[string]any)
+	k, _ := m["kind"].(string)
+	return k
+}
+
+// parser holds what one Parse call needs.
+type parser struct {
+	s      *Source
+	page   *source.Page
+	pe     *source.ParseError
+	res    *source.Result
+	srcURL string
+}
+
+// Parse reads a channels, playlistItems, videos or search response, chosen
+// by its "kind" or, failing that, by the URL path.
+func (s *Source) Parse(p *source.Page) (*source.Result, error) {
+	res := &source.Result{Creators: []creator.Creator{}, Posts: []creator.Post{}}
+	if p == nil {
+		return res, fmt.Errorf("youtube: no page: %w", source.ErrNotThisFormat)
+	}
+	ps := &parser{s: s, page: p, res: res, srcURL: redact(p.URL)}
+	ps.pe = &source.ParseError{Source: Name, URL: ps.srcURL}
+	if firstByte(p.Body) != '{' {
+		return res, fmt.Errorf("youtube: %s: body is not a JSON object: %w", ps.srcURL, source.ErrNotThisFormat)
+	}
+	tree, err := readTree(p.Body)
+	if err != nil {
+		ps.pe.Add("%v", err)
+	}
+	if tree == nil {
+		return res, ps.pe.Err()
+	}
+	top, ok := objectAt(tree, "", ps.pe)
+	if !ok {
+		return res, ps.pe.Err()
+	}
+	if top.has("error") {
+		ps.apiError(top.obj("error"))
+		return res, ps.pe.Err()
+	}
+	if p.Status >= 400 {
+		ps.pe.Add("HTTP status %d", p.Status)
+		return res, ps.pe.Err()
+	}
+
+	kind := top.str("kind")
+	if _, known := map[string]bool{kindChannels: true, kindPlaylist: true, kindVideos: true, kindSearch: true}[kind]; !known && p.URL != nil {
+		if byPath := kindByEndpoint[endpoint(p.URL.Path)]; byPath != "" {
+			kind = byPath
+		}
+	}
+	items := top.arr("items")
+	switch kind {
+	case kindChannels:
+		ps.channels(items)
+	case kindPlaylist:
+		ps.playlistItems(items)
+	case kindVideos:
+		ps.videos(items)
+	case kindSearch:
+		ps.search(items)
+	default:
+		return res, fmt.Errorf("youtube: %s: kind %q is not a channels, playlistItems, videos or search response: %w", ps.srcURL, clip(kind), source.ErrNotThisFormat)
+	}
+	return res, ps.pe.Err()
+}
+
+// apiError reports a Google API error body:
+// {"error": {"code": 403, "message": "...", "errors": [{"reason": "quotaExceeded"}]}}.
+func (ps *parser) apiError(e fields) {
+	var reasons []string
+	for _, v := range e.arr("errors") {
+		m, _ := v.(map[string]any)
+		if r, _ := m["reason"].(string); r != "" {
+			reasons = append(reasons, clip(r))
+		}
+	}
+	code := "?"
+	if n := e.count("code"); n != nil {
+		code = strconv.FormatInt(*n, 10)
+	}
+	ps.pe.Add("API error %s %s: %s", code, strings.Join(reasons, ","), clip(e.str("message")))
+}
+
+// meta starts a request's Meta from the page's context.
+func (ps *parser) meta(keys ...string) map[string]string {
+	m := map[string]string{metaQuotaUnits: "1"}
+	for _, k := range keys {
+		if v := ps.page.Meta[k]; v != "" {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// channels reads channel resources into creators and asks for each one's
+// uploads.
+func (ps *parser) channels(items []any) {
+	for i, raw := range items {
+		f, ok := objectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
+		if !ok {
+			continue
+		}
+		id := f.str("id")
+		if !validID(id) {
+			ps.badID(f, id, "channel")
+			continue
+		}
+		sn := f.obj("snippet")
+		st := f.obj("statistics")
+		desc := sn.str("description")
+
+		handle, pubURL := "", publicYouTube+"channel/"+id
+		custom := strings.TrimSpace(sn.str("customUrl"))
+		if h := strings.ToLower(strings.TrimPrefix(custom, "@")); validHandle(h) {
+			handle = h
+			if strings.HasPrefix(custom, "@") {
+				pubURL = publicYouTube + "@" + h
+			}
+		} else {
+			if custom != "" {
+				ps.pe.Add("%s: %q is not a handle", sn.at("customUrl"), clip(custom))
+			}
+			handle = strings.ToLower(id) // no handle: the channel id stands in
+		}
+		c := creator.Creator{
+			ID:          creator.MakeID(creator.YouTube, handle),
+			Platform:    creator.YouTube,
+			Handle:      handle,
+			PlatformID:  id,
+			URL:         pubURL,
+			DisplayName: strings.TrimSpace(sn.str("title")),
+			Bio:         desc,
+			PostsCount:  st.count("videoCount"),
+			Language:    sn.str("defaultLanguage"),
+			Email:       emailIn(desc),
+			Links:       linksIn(desc),
+			FetchedAt:   ps.page.FetchedAt,
+			SourceURL:   ps.srcURL,
+		}
+		// following is not published by YouTube: it stays nil.
+		// A hidden subscriber count is unknown, whatever number comes with it.
+		subs := st.count("subscriberCount")
+		if hidden, state := st.boolean("hiddenSubscriberCount"); !hidden && state != boolBad {
+			c.Followers = subs
+		}
+		if cc := strings.ToUpper(strings.TrimSpace(sn.str("country"))); len(cc) == 2 && cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z' {
+			c.Location = &creator.Location{Raw: cc, Country: cc}
+		} else if cc != "" {
+			ps.pe.Add("%s: %q is not a country code", sn.at("country"), clip(cc))
+		}
+		if len(c.Links) > 0 {
+			c.Website = c.Links[0]
+		}
+		ps.res.Creators = append(ps.res.Creators, c)
+
+		uploads := f.obj("contentDetails").obj("relatedPlaylists").str("uploads")
+		if uploads == "" && strings.HasPrefix(id, "UC") {
+			uploads = "UU" + id[2:] // a channel's uploads playlist id
+		}
+		if !validID(uploads) {
+			ps.pe.Add("%s: no uploads playlist, so its videos cannot be asked for", f.path)
+			continue
+		}
+		m := ps.meta(metaTag)
+		m[metaCreatorID], m[metaChannelID], m[metaHandle] = c.ID, id, handle
+		q := url.Values{"part": {"contentDetails"}, "playlistId": {uploads}, "maxResults": {strconv.Itoa(ps.s.limit)}}
+		ps.res.Next = append(ps.res.Next, source.Request{URL: ps.s.api(ps.page.URL, "playlistItems", q), Kind: source.KindPosts, Meta: m})
+	}
+}
+
+// playlistItems reads the video ids of an uploads page and asks for their
+// statistics, 50 ids per request.
+func (ps *parser) playlistItems(items []any) {
+	var ids []string
+	for i, raw := range items {
+		f, ok := objectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
+		if !ok {
+			continue
+		}
+		id := f.obj("contentDetails").str("videoId")
+		if id == "" {
+			id = f.obj("snippet").obj("resourceId").str("videoId")
+		}
+		if !validID(id) {
+			ps.pe.Add("%s: %q is not a video id", f.at("contentDetails.videoId"), clip(id))
+			continue
+		}
+		ids = append(ids, id)
+	}
+	for _, batch := range batches(dedupe(ids)) {
+		q := url.Values{"part": {videoParts}, "id": {strings.Join(batch, ",")}}
+		ps.res.Next = append(ps.res.Next, source.Request{
+			URL:  ps.s.api(ps.page.URL, "videos", q),
+			Kind: source.KindPosts,
+			Meta: ps.meta(metaCreatorID, metaChannelID, metaHandle, metaTag),
+		})
+	}
+}
+
+// videos reads video resources into posts. The author is the creator the
+// request was made for (Meta), when the video's channel agrees.
+func (ps *parser) videos(items []any) {
+	creatorID, channelID := ps.page.Meta[metaCreatorID], ps.page.Meta[metaChannelID]
+	for i, raw := range items {
+		f, ok := objectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
+		if !ok {
+			continue
+		}
+		id := f.str("id")
+		if !validID(id) {
+			ps.badID(f, id, "video")
+			continue
+		}
+		sn := f.obj("snippet")
+		st := f.obj("statistics")
+		title, desc := strings.TrimSpace(sn.str("title")), strings.TrimSpace(sn.str("description"))
+		caption := title
+		if desc != "" {
+			caption = strings.TrimSpace(title + "\n\n" + desc)
+		}
+		p := creator.Post{
+			ID:          creator.YouTube + ":" + id,
+			URL:         publicYouTube + "watch?v=" + id,
+			PublishedAt: sn.time("publishedAt"),
+			Caption:     caption,
+			Views:       st.count("viewCount"),
+			Likes:       st.count("likeCount"),
+			Comments:    st.count("commentCount"),
+			Hashtags:    dedupe(append(hashtagsIn(title), hashtagsIn(desc)...)),
+			Mentions:    mentionsIn(caption),
+			FetchedAt:   ps.page.FetchedAt,
+			SourceURL:   ps.srcURL,
+		}
+		// YouTube publishes no share count: Shares stays nil.
+		if paid, state := f.obj("paidProductPlacementDetails").boolean("hasPaidProductPlacement"); state == boolOK {
+			p.PlatformPaid = paid
+		}
+		switch ch := sn.str("channelId"); {
+		case creatorID == "":
+			// Unknown author: parsed offline without the request's context.
+		case channelID == "" || ch == "" || ch == channelID:
+			p.CreatorID = creatorID
+		default:
+			ps.pe.Add("%s: video of channel %q on a page for %q; author left unknown", f.at("snippet.channelId"), clip(ch), clip(channelID))
+		}
+		ps.res.Posts = append(ps.res.Posts, p)
+	}
+}
+
+// search reads a search page: the channels of the videos found are asked
+// for, 50 per channels request.
+func (ps *parser) search(items []any) {
+	tag := ps.page.Meta[metaTag]
+	if tag == "" && ps.page.URL != nil {
+		if q := strings.TrimSpace(ps.page.URL.Query().Get("q")); strings.HasPrefix(q, "#") && !strings.ContainsAny(q, " \t") {
+			tag = normTag(q)
+		}
+	}
+	var ids []string
+	for i, raw := range items {
+		f, ok := objectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
+		if !ok {
+			continue
+		}
+		idf := f.obj("id")
+		ch := f.obj("snippet").str("channelId")
+		if idf.str("kind") == "youtube#channel" {
+			ch = idf.str("channelId")
+		}
+		if !validID(ch) {
+			ps.pe.Add("%s: %q is not a channel id", f.at("snippet.channelId"), clip(ch))
+			continue
+		}
+		ids = append(ids, ch)
+	}
+	for _, batch := range batches(dedupe(ids)) {
+		m := map[string]string{metaQuotaUnits: "1"}
+		if tag != "" {
+			m[metaTag] = tag
+		}
+		q := url.Values{"part": {channelParts}, "id": {strings.Join(batch, ",")}, "maxResults": {strconv.Itoa(maxPerPage)}}
+		ps.res.Next = append(ps.res.Next, source.Request{URL: ps.s.api(ps.page.URL, "channels", q), Kind: source.KindProfile, Meta: m})
+	}
+}
+
+// badID reports an item skipped for want of a usable id.
+func (ps *parser) badID(f fields, id, what string) {
+	if id == "" {
+		ps.pe.Add("%s: no %s id; skipped", f.path, what)
+		return
+	}
+	ps.pe.Add("%s: %q is not a %s id; skipped", f.at("id"), clip(id), what)
+}
+
+// batches splits ids into runs of at most maxPerPage.
+func batches(ids []string) [][]string {
+	var out [][]string
+	for len(ids) > 0 {
+		n := min(len(ids), maxPerPage)
+		out = append(out, ids[:n])
+		ids = ids[n:]
+	}
+	return out
+}

@@ -1,0 +1,486 @@
+package youtube
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/creatorscout/creatorscout/crawler/source"
+)
+
+var update = flag.Bool("update", false, "rewrite the *.golden.json files from the current output")
+
+// testKey is the API key of the test source; it must reach every request
+// URL and no source_url.
+const testKey = "TESTKEY123"
+
+// fetchedAt is the fixed fetch time of every fixture page.
+var fetchedAt = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
+
+// golden is what a *.golden.json file holds: the Result and the error text.
+type golden struct {
+	Result *source.Result `json:"result"`
+	Error  string         `json:"error,omitempty"`
+}
+
+func newSource(t testing.TB) source.Source {
+	t.Helper()
+	s, err := source.New(Name, source.Options{APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestParseGolden(t *testing.T) {
+	src := newSource(t)
+	const api = "https://www.googleapis.com/youtube/v3/"
+	rosa := map[string]string{metaCreatorID: "youtube:nonnarosacooks", metaChannelID: "UCn0nn4R0s4C00ks1talyQ7w", metaHandle: "nonnarosacooks"}
+	cases := []struct {
+		file   string
+		url    string // page URL; "" = unknown, as in `extract` without --url
+		status int    // HTTP status; 0 = 200
+		meta   map[string]string
+		check  func(t *testing.T, r *source.Result, err error)
+	}{
+		{
+			file: "channels.json",
+			url:  api + "channels?part=snippet,statistics,contentDetails,brandingSettings&id=UCn0nn4R0s4C00ks1talyQ7w,UCqu1ckV3g9LdZx0PpRw2mHk&maxResults=50&key=" + testKey,
+			meta: map[string]string{metaTag: "homecooking"},
+			check: func(t *testing.T, r *source.Result, err error) {
+				if len(r.Creators) != 2 {
+					t.Fatalf("want 2 creators, got %d", len(r.Creators))
+				}
+				c := r.Creators[0]
+				if c.ID != "youtube:nonnarosacooks" || c.URL != "https://www.youtube.com/@nonnarosacooks" || c.Followers == nil || *c.Followers != 86400 ||
+					*c.PostsCount != 312 || c.Following != nil || c.Location == nil || c.Location.Country != "IT" || c.Email != "rosa.cooks@example.it" {
+					t.Errorf("creator %+v", c)
+				}
+				if v := r.Creators[1]; v.ID != "youtube:quickveg" || v.Followers != nil {
+					t.Errorf("hidden subscriber count must be unknown: %s followers %v", v.ID, v.Followers)
+				}
+				if len(r.Next) != 2 || !strings.Contains(r.Next[0].URL, "playlistId=UUn0nn4R0s4C00ks1talyQ7w") ||
+					r.Next[0].Meta[metaCreatorID] != c.ID || r.Next[0].Meta[metaTag] != "homecooking" {
+					t.Errorf("next %+v", r.Next)
+				}
+			},
+		},
+		{
+			file: "playlist_items.json",
+			url:  api + "playlistItems?part=contentDetails&playlistId=UUn0nn4R0s4C00ks1talyQ7w&maxResults=20&key=" + testKey,
+			meta: rosa,
+			check: func(t *testing.T, r *source.Result, err error) {
+				if len(r.Next) != 1 || !strings.Contains(r.Next[0].URL, "id=dQ3xRosa001%2CaB4yRosa002%2CcD5zRosa003%2CeF6wRosa004&") ||
+					r.Next[0].Meta[metaCreatorID] != rosa[metaCreatorID] || r.Next[0].Meta[metaChannelID] != rosa[metaChannelID] {
+					t.Errorf("want one videos request with the 4 distinct ids and the creator, got %+v", r.Next)
+				}
+			},
+		},
+		{
+			file: "videos.json",
+			url:  api + "videos?part=snippet,statistics,paidProductPlacementDetails&id=dQ3xRosa001,aB4yRosa002,cD5zRosa003,eF6wRosa004&key=" + testKey,
+			meta: rosa,
+			check: func(t *testing.T, r *source.Result, err error) {
+				if len(r.Posts) != 4 {
+					t.Fatalf("want 4 posts, got %d", len(r.Posts))
+				}
+				p := r.Posts[0]
+				if !p.PlatformPaid || !slices.Equal(p.Hashtags, []string{"ragu", "homecooking", "pasta", "bologna"}) ||
+					!slices.Equal(p.Mentions, []string{"pentolaco"}) || p.CreatorID != "youtube:nonnarosacooks" {
+					t.Errorf("paid %v hashtags %q mentions %q creator %q", p.PlatformPaid, p.Hashtags, p.Mentions, p.CreatorID)
+				}
+				if p.URL != "https://www.youtube.com/watch?v=dQ3xRosa001" || *p.Views != 412882 || *p.Likes != 18720 || *p.Comments != 944 || p.Shares != nil {
+					t.Errorf("url %s counts %v %v %v %v", p.URL, p.Views, p.Likes, p.Comments, p.Shares)
+				}
+				if r.Posts[1].Comments != nil || r.Posts[2].Likes != nil {
+					t.Error("an absent commentCount or likeCount must stay unknown")
+				}
+				if strings.Contains(p.SourceURL, "key=") {
+					t.Errorf("the API key leaked into source_url: %s", p.SourceURL)
+				}
+			},
+		},
+		{
+			// Parsed offline: nobody says whose videos these are.
+			file: "videos.json",
+			check: func(t *testing.T, r *source.Result, err error) {
+				if len(r.Posts) != 4 || r.Posts[0].CreatorID != "" {
+					t.Errorf("without the request context the author is unknown: %+v", r.Posts[0].CreatorID)
+				}
+			},
+		},
+		{
+			file: "search.json",
+			url:  api + "search?part=snippet&type=video&q=%23homecooking&maxResults=50&key=" + testKey,
+			check: func(t *testing.T, r *source.Result, err error) {
+				if len(r.Next) != 1 || r.Next[0].Kind != source.KindProfile || r.Next[0].Meta[metaTag] != "homecooking" ||
+					!strings.Contains(r.Next[0].URL, "id=UCn0nn4R0s4C00ks1talyQ7w%2CUCqu1ckV3g9LdZx0PpRw2mHk%2CUC0th3rCh4nn3lAbCdEfGh1j%2CUCpl4yl1stOwn3rXxXxXxXxX&") {
+					t.Errorf("want one channels request with the 4 distinct channels, got %+v", r.Next)
+				}
+				if len(r.Posts) != 0 || len(r.Creators) != 0 {
+					t.Error("a search page holds neither creators nor posts")
+				}
+			},
+		},
+		{
+			file: "hostile_videos.json",
+			url:  api + "videos?part=snippet,statistics&id=hOsT1le0001&key=" + testKey,
+			meta: rosa,
+			check: func(t *testing.T, r *source.Result, err error) {
+				var pe *source.ParseError
+				if !errors.As(err, &pe) {
+					t.Fatalf("want a *source.ParseError, got %v", err)
+				}
+				if len(r.Posts) != 4 {
+					t.Fatalf("want 4 readable videos, got %d", len(r.Posts))
+				}
+				p := r.Posts[0]
+				if p.Views != nil || p.Comments != nil || p.Likes == nil || *p.Likes != 12 || p.PublishedAt != nil || p.PlatformPaid {
+					t.Errorf("counts %v %v %v published %v paid %v", p.Views, p.Likes, p.Comments, p.PublishedAt, p.PlatformPaid)
+				}
+				if !slices.Equal(p.Hashtags, []string{"realtag", "２番", "ok_tag"}) {
+					t.Errorf("hashtags %q", p.Hashtags)
+				}
+				if r.Posts[2].CreatorID != "" {
+					t.Errorf("a video of another channel must not be credited to the page's creator")
+				}
+				if last := r.Posts[3]; last.Views == nil || *last.Views != 4510 || last.Likes != nil {
+					t.Errorf("truncated video: views %v likes %v", last.Views, last.Likes)
+				}
+			},
+		},
+		{
+			file:   "quota_error.json",
+			url:    api + "search?part=snippet&q=%23x&key=" + testKey,
+			status: 403,
+			check: func(t *testing.T, r *source.Result, err error) {
+				if err == nil || !strings.Contains(err.Error(), "quotaExceeded") || strings.Contains(err.Error(), testKey) {
+					t.Errorf("err %v", err)
+				}
+			},
+		},
+	}
+	for _, tc := range cases {
+		name := tc.file
+		if tc.url == "" {
+			name += "/no-url"
+		}
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := &source.Page{Status: 200, Body: body, Meta: tc.meta, FetchedAt: fetchedAt}
+			if tc.status != 0 {
+				page.Status = tc.status
+			}
+			if tc.url != "" {
+				if page.URL, err = url.Parse(tc.url); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, perr := src.Parse(page)
+			checkInvariants(t, res, perr)
+			g := golden{Result: res}
+			if perr != nil {
+				g.Error = perr.Error()
+			}
+			got, err := json.MarshalIndent(g, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			gpath := filepath.Join("testdata", goldenName(tc.file, tc.url == ""))
+			if *update {
+				if err := os.WriteFile(gpath, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(gpath)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (run with -update after checking):\n%s", gpath, got)
+			}
+			if tc.check != nil {
+				tc.check(t, res, perr)
+			}
+		})
+	}
+}
+
+func goldenName(file string, noURL bool) string {
+	base := strings.TrimSuffix(file, filepath.Ext(file))
+	if noURL {
+		base += ".nourl"
+	}
+	return base + ".golden.json"
+}
+
+func TestDetect(t *testing.T) {
+	s, err := New(source.Options{Hosts: []string{"127.0.0.1:8083"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := os.ReadFile("testdata/channels.json")
+	vids, _ := os.ReadFile("testdata/videos.json")
+	cases := []struct {
+		url  string
+		body []byte
+		want bool
+	}{
+		{"https://www.googleapis.com/youtube/v3/channels?part=snippet", nil, true},
+		{"https://youtube.googleapis.com/youtube/v3/videos?id=a", nil, true},
+		{"http://127.0.0.1:8083/anything", nil, true},
+		{"https://www.youtube.com/@nonnarosacooks", nil, false},
+		{"https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=a.b", nil, false},
+		{"", ch, true},
+		{"", vids, true},
+		{"", []byte(`{"kind":"youtube#searchListResponse","items":[`), true},
+		{"", []byte(`{"kind":"drive#fileList"}`), false},
+		{"", []byte(`{"did":"did:plc:x","handle":"a.b"}`), false},
+		{"", nil, false},
+	}
+	for _, tc := range cases {
+		var u *url.URL
+		if tc.url != "" {
+			u, _ = url.Parse(tc.url)
+		}
+		if got := s.Detect(u, tc.body); got != tc.want {
+			t.Errorf("Detect(%q, %.30q) = %v, want %v", tc.url, tc.body, got, tc.want)
+		}
+	}
+}
+
+func TestProfileRequests(t *testing.T) {
+	s, err := New(source.Options{BaseURL: "http://127.0.0.1:9000", APIKey: "K"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := s.(source.ProfileSource)
+	const base = "http://127.0.0.1:9000/youtube/v3/channels?"
+	const parts = "key=K&part=snippet%2Cstatistics%2CcontentDetails%2CbrandingSettings"
+	cases := []struct{ in, want string }{
+		{"@NonnaRosaCooks", base + "forHandle=%40nonnarosacooks&" + parts},
+		{"youtube:nonna.rosa", base + "forHandle=%40nonna.rosa&" + parts},
+		{"UCn0nn4R0s4C00ks1talyQ7w", base + "id=UCn0nn4R0s4C00ks1talyQ7w&" + parts},
+		{"https://www.youtube.com/@nonnarosacooks/videos", base + "forHandle=%40nonnarosacooks&" + parts},
+		{"https://m.youtube.com/channel/UCn0nn4R0s4C00ks1talyQ7w", base + "id=UCn0nn4R0s4C00ks1talyQ7w&" + parts},
+		{"https://youtube.com/user/rosa", base + "forUsername=rosa&" + parts},
+		{"@maya.bsky.social", ""},
+		{"lena@kitchen.social", ""},
+		{"https://kitchen.social/@lena", ""},
+		{"https://www.youtube.com/watch?v=dQ3xRosa001", ""},
+		{"@ab", ""},
+	}
+	for _, tc := range cases {
+		reqs, ok := ps.ProfileRequests(tc.in)
+		if tc.want == "" {
+			if ok {
+				t.Errorf("ProfileRequests(%q) claimed it: %+v", tc.in, reqs)
+			}
+			continue
+		}
+		if !ok || len(reqs) != 1 || reqs[0].URL != tc.want || reqs[0].Kind != source.KindProfile {
+			t.Errorf("ProfileRequests(%q) = %+v, %v; want %s", tc.in, reqs, ok, tc.want)
+		}
+	}
+}
+
+func TestHashtagRequestsAndQuota(t *testing.T) {
+	s, err := New(source.Options{BaseURL: "http://127.0.0.1:9000", APIKey: "K"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := s.(source.HashtagSource).HashtagRequests("#HomeCooking")
+	want := "http://127.0.0.1:9000/youtube/v3/search?key=K&maxResults=50&part=snippet&q=%23homecooking&type=video"
+	if len(reqs) != 1 || reqs[0].URL != want || reqs[0].Meta[metaQuotaUnits] != "100" || reqs[0].Meta[metaTag] != "homecooking" {
+		t.Errorf("hashtag requests %+v", reqs)
+	}
+	for u, units := range map[string]int{
+		reqs[0].URL: 100,
+		"https://www.googleapis.com/youtube/v3/videos?id=a": 1,
+		"https://www.googleapis.com/youtube/v3/channels":    1,
+		"https://www.youtube.com/@x":                        0,
+		"::":                                                0,
+	} {
+		if got := QuotaUnits(u); got != units {
+			t.Errorf("QuotaUnits(%q) = %d, want %d", u, got, units)
+		}
+	}
+}
+
+// TestSearchBatches checks that a search naming more than 50 channels asks
+// for them in batches of at most 50, each id once.
+func TestSearchBatches(t *testing.T) {
+	var items []string
+	for i := range 120 {
+		ch := fmt.Sprintf("UC%022d", i%110) // 110 distinct channels, 10 repeated
+		items = append(items, fmt.Sprintf(`{"kind":"youtube#searchResult","id":{"kind":"youtube#video","videoId":"v%d"},"snippet":{"channelId":%q}}`, i, ch))
+	}
+	body := []byte(`{"kind":"youtube#searchListResponse","items":[` + strings.Join(items, ",") + `]}`)
+	u, _ := url.Parse("https://www.googleapis.com/youtube/v3/search?q=%23x&key=" + testKey)
+	res, err := newSource(t).Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var sizes []int
+	for _, n := range res.Next {
+		nu, _ := url.Parse(n.URL)
+		ids := strings.Split(nu.Query().Get("id"), ",")
+		sizes = append(sizes, len(ids))
+		for _, id := range ids {
+			if seen[id] {
+				t.Errorf("channel %s asked for twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	if !slices.Equal(sizes, []int{50, 50, 10}) || len(seen) != 110 {
+		t.Errorf("batch sizes %v, %d distinct", sizes, len(seen))
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*")
+	for _, file := range files {
+		if strings.HasSuffix(file, ".golden.json") {
+			continue
+		}
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(uint8(0), b)
+		}
+	}
+	urls := []string{
+		"",
+		"https://www.googleapis.com/youtube/v3/channels?id=UCx&key=" + testKey,
+		"https://www.googleapis.com/youtube/v3/playlistItems?playlistId=UUx&key=" + testKey,
+		"https://www.googleapis.com/youtube/v3/videos?id=a&key=" + testKey,
+		"http://127.0.0.1:8083/youtube/v3/search?q=%23x&key=" + testKey,
+	}
+	src := newSource(f)
+	meta := map[string]string{metaCreatorID: "youtube:x", metaChannelID: "UCx"}
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		page := &source.Page{Status: 200, Body: body, FetchedAt: fetchedAt, Meta: meta}
+		if u := urls[int(which)%len(urls)]; u != "" {
+			page.URL, _ = url.Parse(u)
+		}
+		res, err := src.Parse(page)
+		checkInvariants(t, res, err)
+		src.Detect(page.URL, body)
+	})
+}
+
+// checkInvariants holds for any input: a Result, an error of a known kind,
+// no negative count, valid UTF-8 everywhere, ids of this platform, and no
+// opted-out account among creators or post authors.
+func checkInvariants(t *testing.T, r *source.Result, err error) {
+	t.Helper()
+	if r == nil {
+		t.Fatal("nil Result")
+	}
+	var pe *source.ParseError
+	if err != nil && !errors.As(err, &pe) && !errors.Is(err, source.ErrNotThisFormat) {
+		t.Errorf("error of unknown kind: %T %v", err, err)
+	}
+	if err != nil && !utf8.ValidString(err.Error()) {
+		t.Errorf("error text is not UTF-8: %q", err.Error())
+	}
+	walkStrings(t, reflect.ValueOf(r).Elem(), "result")
+	for _, n := range r.Next {
+		if !strings.Contains(n.URL, "key="+testKey) {
+			t.Errorf("request without the API key: %s", n.URL)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), testKey) {
+		t.Errorf("the API key leaked into an error: %v", err)
+	}
+	out := map[string]bool{}
+	for _, id := range r.OptedOut {
+		out[id] = true
+	}
+	for _, c := range r.Creators {
+		if !strings.HasPrefix(c.ID, "youtube:") || c.Handle == "" || out[c.ID] || strings.Contains(c.SourceURL, testKey) {
+			t.Errorf("bad creator id %q handle %q (opted out: %v)", c.ID, c.Handle, out[c.ID])
+		}
+		for _, n := range []*int64{c.Followers, c.Following, c.PostsCount} {
+			if n != nil && *n < 0 {
+				t.Errorf("negative count in %+v", c)
+			}
+		}
+		if c.FetchedAt.IsZero() {
+			t.Errorf("creator %s without fetched_at", c.ID)
+		}
+	}
+	for _, p := range r.Posts {
+		if !strings.HasPrefix(p.ID, "youtube:") || out[p.CreatorID] || strings.Contains(p.SourceURL, testKey) {
+			t.Errorf("bad post id %q creator %q", p.ID, p.CreatorID)
+		}
+		for _, n := range []*int64{p.Likes, p.Comments, p.Views, p.Shares} {
+			if n != nil && *n < 0 {
+				t.Errorf("negative count in %+v", p)
+			}
+		}
+		if p.FetchedAt.IsZero() || p.Hashtags == nil || p.Mentions == nil {
+			t.Errorf("post %s without fetched_at, hashtags or mentions", p.ID)
+		}
+	}
+}
+
+func walkStrings(t *testing.T, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.String:
+		if !utf8.ValidString(v.String()) {
+			t.Errorf("%s is not valid UTF-8: %q", path, v.String())
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkStrings(t, v.Elem(), path)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				walkStrings(t, v.Field(i), path+"."+v.Type().Field(i).Name)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			walkStrings(t, v.Index(i), path)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			walkStrings(t, k, path)
+			walkStrings(t, v.MapIndex(k), path)
+		}
+	}
+}
+
+// BenchmarkParse measures Parse on a typical page (videos.json).
+func BenchmarkParse(b *testing.B) {
+	body, err := os.ReadFile("testdata/videos.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, _ := url.Parse("https://www.googleapis.com/youtube/v3/videos?id=a&key=" + testKey)
+	src := newSource(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := src.Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
