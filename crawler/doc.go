@@ -1,0 +1,37 @@
+// Package crawler fetches pages politely and hands them to the sources in
+// crawler/source/* and then to a Sink (the store).
+//
+// It owns:
+//   - the run loop: seeds go into a Frontier (durable in the store,
+//     MemFrontier otherwise), a dispatcher leases items into per-host
+//     queues, and a fixed pool of Config.Parallelism workers fetches them;
+//   - politeness: robots.txt per RFC 9309 (package crawler/robots) with
+//     Crawl-delay up to a cap, one golang.org/x/time/rate limiter per host
+//     (host:port, configured by HostRules globs, evicted when idle) whose
+//     token is taken before a worker is, a cap on concurrent requests per
+//     host, pauses on 429/503 Retry-After, exponential backoff with jitter,
+//     bounded retries, and per-source API quotas;
+//   - safety: an SSRF guard at connect time (code.dny.dev/ssrf), a body cap
+//     counted after decompression, header and total timeouts, a redirect
+//     limit with loop detection, and trap filters on every queued URL (length,
+//     repeated path segments, session ids, depth, page budgets per run and
+//     per host);
+//   - decoding: every body reaches a source as valid UTF-8;
+//   - incremental fetching: If-None-Match / If-Modified-Since from the seen
+//     set, and a 304 costs no parse;
+//   - observability: slog records, a Progress callback for a TTY line,
+//     Prometheus metrics, and the creator.RunSummary of each run.
+//
+// colly v2 does the request/response plumbing: each worker calls a
+// synchronous Collector.Request and gets the response through OnResponse.
+// Its unsafe defaults (robots.txt, the visited set, the body cap before
+// gunzip, Async goroutines per URL, LimitRules, charset re-encoding) are
+// switched off or overridden in newCollector and limitTransport; the
+// comments there cite /work/shared/COLLY_NOTES.md.
+//
+// The crawler never imports the store: cmd adapts store.Store to Frontier
+// (FrontierItem has store.FrontierItem's fields, so a type conversion
+// carries one to the other; the store's FrontierNext satisfies
+// FrontierNexter) and to Sink. Sources never fetch; the crawler never parses
+// formats.
+package crawler

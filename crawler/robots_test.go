@@ -1,0 +1,216 @@
+package crawler
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestRobotsDisallowHonoured(t *testing.T) {
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/robots.txt": text(
+			"User-agent: *",
+			"Disallow: /private",
+			"Allow: /private/ok",
+			"",
+			"User-agent: somebot",
+			"Disallow: /",
+		),
+		"/{$}":        text("link /private/secret", "link /private/ok", "link /public", "link /privateer"),
+		"/private/ok": text(),
+		"/public":     text(),
+	})
+	h := newHarness(t, testConfig())
+	sum := h.run(t, srv.URL+"/")
+	if got := strings.Join(srv.uris(), " "); got != "/ /private/ok /public" {
+		t.Fatalf("server saw %q", got)
+	}
+	if sum.RobotsDenied != 2 {
+		t.Fatalf("robots denied %d, want 2 (/private/secret, /privateer)", sum.RobotsDenied)
+	}
+	it, _ := h.mf.Lookup(0, srv.URL+"/private/secret")
+	if it.State != StateDropped || it.Reason != DropRobots {
+		t.Fatalf("denied item: %+v", it)
+	}
+	if n := srv.count("/robots.txt"); n != 1 {
+		t.Fatalf("robots.txt fetched %d times, want once (cached)", n)
+	}
+	if ua := srv.requests(true)[0].Header.Get("User-Agent"); ua != testConfig().UserAgent {
+		t.Fatalf("robots.txt fetched as %q", ua)
+	}
+}
+
+// Each robots.txt status has its RFC 9309 meaning. Unreachable cases leave
+// the page unfetched and pending for a retry later.
+func TestRobotsStatusMatrix(t *testing.T) {
+	cases := []struct {
+		name    string
+		robots  http.HandlerFunc
+		fetched bool
+		pending bool // deferred for a later retry
+		denied  bool
+	}{
+		{"200 allow", text("User-agent: *", "Disallow: /other"), true, false, false},
+		{"200 disallow", text("User-agent: *", "Disallow: /"), false, false, true},
+		{"404", status(404, "nope"), true, false, false},
+		{"410", status(410, "gone"), true, false, false},
+		{"400", status(400, ""), true, false, false},
+		{"401", status(401, ""), false, false, true},
+		{"403", status(403, ""), false, false, true},
+		{"429", status(429, ""), false, true, false},
+		{"500", status(500, ""), false, true, false},
+		{"503", status(503, ""), false, true, false},
+		{"5 redirects", redirectChain(5, "User-agent: *\nDisallow: /other\n"), true, false, false},
+		{"6 redirects", redirectChain(6, "User-agent: *\nDisallow: /\n"), true, false, false}, // more than 5: unavailable, allow all
+		{"timeout", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, false, true, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t, map[string]http.HandlerFunc{
+				"/robots.txt": tc.robots,
+				"/r/":         tc.robots,
+				"/page":       text(),
+			})
+			cfg := testConfig()
+			cfg.HeaderTimeout = 300 * time.Millisecond
+			h := newHarness(t, cfg)
+			sum := h.run(t, srv.URL+"/page")
+			if got := srv.count("/page") == 1; got != tc.fetched {
+				t.Fatalf("page fetched: %v, want %v (server saw %v)", got, tc.fetched, srv.uris())
+			}
+			it, _ := h.mf.Lookup(0, srv.URL+"/page")
+			if got := it.State == StatePending; got != tc.pending {
+				t.Fatalf("item %s, want pending=%v", it.State, tc.pending)
+			}
+			if tc.pending && (sum.Errors[KindRobots] != 1 || it.Attempts != 0) {
+				t.Fatalf("unreachable robots.txt: errors %v, attempts %d (a deferral is not an attempt)", sum.Errors, it.Attempts)
+			}
+			if got := sum.RobotsDenied == 1; got != tc.denied {
+				t.Fatalf("denied %d, want denied=%v", sum.RobotsDenied, tc.denied)
+			}
+		})
+	}
+}
+
+// redirectChain serves /robots.txt -> /r/1 -> ... -> /r/n, which has body.
+func redirectChain(n int, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		i := 0
+		if strings.HasPrefix(r.URL.Path, "/r/") {
+			fmt.Sscanf(r.URL.Path, "/r/%d", &i)
+		}
+		if i >= n {
+			_, _ = w.Write([]byte(body))
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/r/%d", i+1), http.StatusFound)
+	}
+}
+
+// A 503 on robots.txt holds the host until the retry; then robots.txt is
+// fetched again and the page is crawled. A later failure of robots.txt
+// falls back on the good copy.
+func TestRobotsUnreachableRetriedLaterThenGoodCopyStandsIn(t *testing.T) {
+	clk := newFakeClock()
+	var robotsStatus atomic.Int32
+	robotsStatus.Store(503)
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/robots.txt": func(w http.ResponseWriter, r *http.Request) {
+			if st := int(robotsStatus.Load()); st != 200 {
+				w.Header().Set("Retry-After", "90")
+				w.WriteHeader(st)
+				return
+			}
+			_, _ = w.Write([]byte("User-agent: *\nDisallow: /no\n"))
+		},
+		"/page": text(),
+		"/no":   text(),
+		"/more": text(),
+	})
+	srv.clock = clk
+	cfg := testConfig()
+	cfg.MaxIdleWait = time.Hour
+	h := newHarness(t, cfg, WithClock(clk))
+	t0 := clk.Now()
+	wait := runAsync(t, h.c, srv.URL+"/page")
+
+	at := clk.waitTimer(t, t0.Add(90*time.Second))
+	if at != t0.Add(90*time.Second) {
+		t.Fatalf("retry at %v, want Retry-After 90s", at.Sub(t0))
+	}
+	if n := len(srv.requests(false)); n != 0 {
+		t.Fatalf("a page was fetched while robots.txt was unreachable")
+	}
+	robotsStatus.Store(200)
+	clk.Advance(90 * time.Second)
+	sum, err := wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.count("/page") != 1 || sum.Pages != 1 || sum.Errors[KindRobots] != 1 {
+		t.Fatalf("after the retry: server %v, summary %+v", srv.uris(), sum)
+	}
+
+	// 25 hours later the copy has expired and the server fails: the good
+	// copy (under 30 days old) stands in.
+	clk.Advance(25 * time.Hour)
+	robotsStatus.Store(500)
+	sum, err = h.c.RunAs(testCtx(t), 1, reqs(srv.URL+"/more", srv.URL+"/no"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.count("/more") != 1 || srv.count("/no") != 0 || sum.RobotsDenied != 1 {
+		t.Fatalf("with the good copy: server %v, summary %+v", srv.uris(), sum)
+	}
+}
+
+func TestCrawlDelayOverCapSkipsHost(t *testing.T) {
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/robots.txt": text("User-agent: *", "Crawl-delay: 60"),
+		"/a":          text(),
+		"/b":          text(),
+	})
+	cfg := testConfig()
+	cfg.CrawlDelayCap = 10 * time.Second
+	h := newHarness(t, cfg)
+	sum := h.run(t, srv.URL+"/a", srv.URL+"/b")
+	if n := len(srv.requests(false)); n != 0 {
+		t.Fatalf("%d pages fetched from a host asking for a Crawl-delay over the cap", n)
+	}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if len(sum.HostsSkipped) != 1 || sum.HostsSkipped[0] != host {
+		t.Fatalf("hosts skipped %v, want [%s]", sum.HostsSkipped, host)
+	}
+	for _, it := range h.mf.Items(0) {
+		if it.State != StateDropped || it.Reason != DropCrawlDelay {
+			t.Errorf("%s: %s %s", it.URL, it.State, it.Reason)
+		}
+	}
+}
+
+// Crawl-delay below the cap slows the host below its configured rate.
+func TestCrawlDelayHonoured(t *testing.T) {
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/robots.txt": text("User-agent: creatorscout-test", "Crawl-delay: 0.25"),
+		"/{$}":        text("link /1", "link /2", "link /3"),
+		"/1":          text(),
+		"/2":          text(),
+		"/3":          text(),
+	})
+	h := newHarness(t, testConfig()) // 1000 req/s, burst 1000 without it
+	h.run(t, srv.URL+"/")
+	hits := srv.requests(false)
+	if len(hits) != 4 {
+		t.Fatalf("server saw %d pages", len(hits))
+	}
+	for i := 1; i < len(hits); i++ {
+		// The limiter spaces dispatches by exactly 250ms; arrival can be
+		// early by the scheduling noise of the previous request.
+		if gap := hits[i].At.Sub(hits[i-1].At); gap < 200*time.Millisecond {
+			t.Errorf("gap %d is %v, want about 250ms (Crawl-delay)", i, gap)
+		}
+	}
+}

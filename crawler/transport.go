@@ -1,0 +1,218 @@
+package crawler
+
+import (
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"syscall"
+	"time"
+
+	"code.dny.dev/ssrf"
+)
+
+// Errors a fetch can end with; errKind maps each to a RunSummary kind.
+var (
+	// ErrSSRF: the address or the scheme is not one the crawler may reach.
+	ErrSSRF = errors.New("refused by the SSRF guard")
+	// ErrTooLarge: the body, after decompression, is over MaxBodyBytes.
+	ErrTooLarge = errors.New("body over the size limit")
+	// ErrTooManyRedirects: more than MaxRedirects redirects.
+	ErrTooManyRedirects = errors.New("too many redirects")
+	// ErrRedirectLoop: a redirect back to a URL already in the chain.
+	ErrRedirectLoop = errors.New("redirect loop")
+	// ErrRobotsDenied: robots.txt disallows the URL (or a redirect target).
+	ErrRobotsDenied = errors.New("disallowed by robots.txt")
+	// ErrEncoding: a Content-Encoding the crawler did not ask for.
+	ErrEncoding = errors.New("unsupported content encoding")
+)
+
+// RedirectError stops a redirect to another origin (scheme, host or port):
+// the target is queued as a request of its own, so that its host's
+// robots.txt, rate limit and budget apply to it.
+type RedirectError struct {
+	Status int
+	Target string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("redirect (%d) to another origin: %s", e.Status, e.Target)
+}
+
+// guard is the SSRF check run at connect time, on the resolved address, so
+// DNS rebinding cannot get around it. It uses code.dny.dev/ssrf for the
+// deny lists (loopback, private, link-local, CGNAT, metadata, reserved) and
+// the port rule (80 and 443 only), and lets the explicitly allowed
+// prefixes through on any port.
+type guard struct {
+	strict  *ssrf.Guardian
+	allowed []netip.Prefix
+}
+
+func newGuard(cfg Config) (*guard, error) {
+	g := &guard{strict: ssrf.New()}
+	if cfg.AllowLoopback {
+		g.allowed = append(g.allowed, netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
+	}
+	for _, s := range cfg.AllowedCIDRs {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("crawler: AllowedCIDRs: %q: %w", s, err)
+		}
+		g.allowed = append(g.allowed, p.Masked())
+	}
+	return g, nil
+}
+
+// control is a net.Dialer Control function.
+func (g *guard) control(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: %w: %s", ErrSSRF, ssrf.ErrInvalidHostPort, address)
+	}
+	a := ap.Addr().Unmap()
+	for _, p := range g.allowed {
+		if p.Contains(a) {
+			return nil
+		}
+	}
+	if network != "tcp4" && network != "tcp6" {
+		return fmt.Errorf("%w: %w: %s", ErrSSRF, ssrf.ErrProhibitedNetwork, network)
+	}
+	if err := g.strict.SafeAddrPort(netip.AddrPortFrom(a, ap.Port())); err != nil {
+		return fmt.Errorf("%w: %w", ErrSSRF, err)
+	}
+	return nil
+}
+
+// newTransport builds the one transport every request goes through, pages
+// and robots.txt alike. Notes on the choices:
+//   - Proxy is nil: a proxy from the environment would make the SSRF guard
+//     check the proxy's address instead of the target's.
+//   - DisableCompression: the transport does not gunzip; limitTransport
+//     does, so that the size cap counts decompressed bytes.
+//   - MaxIdleConnsPerHost = Parallelism: with Go's default of 2 the same
+//     crawl opened 4,240 connections for 6,360 requests (COLLY_NOTES).
+func newTransport(cfg Config, g *guard, maxConnsPerHost int) *http.Transport {
+	dialer := &net.Dialer{
+		Timeout:   cfg.HeaderTimeout,
+		KeepAlive: 30 * time.Second,
+		Control:   g.control,
+	}
+	return &http.Transport{
+		Proxy:                  nil,
+		DialContext:            dialer.DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           cfg.Parallelism * 4,
+		MaxIdleConnsPerHost:    cfg.Parallelism,
+		MaxConnsPerHost:        maxConnsPerHost,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    cfg.HeaderTimeout,
+		ResponseHeaderTimeout:  cfg.HeaderTimeout,
+		ExpectContinueTimeout:  time.Second,
+		DisableCompression:     true,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+}
+
+// limitTransport asks for gzip, decompresses it itself and caps the body
+// after decompression. It marks every response Uncompressed so that colly
+// never gunzips on its own: colly gunzips bodies whose Content-Type
+// mentions gzip or whose path ends in .xml.gz, after its size cap, which
+// would let a gzip bomb through (COLLY_NOTES: "the body-size cap counts
+// bytes before colly's own gunzip").
+type limitTransport struct {
+	base    http.RoundTripper
+	maxBody int64
+}
+
+func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Accept-Encoding") == "" {
+		req = req.Clone(req.Context())
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	ce := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	var body io.Reader = resp.Body
+	switch ce {
+	case "", "identity":
+		if resp.ContentLength > t.maxBody {
+			resp.Body.Close()
+			return nil, fmt.Errorf("%w: Content-Length %d is over %d bytes", ErrTooLarge, resp.ContentLength, t.maxBody)
+		}
+	case "gzip", "x-gzip":
+		body = &lazyGzip{src: resp.Body}
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+	default:
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: %q", ErrEncoding, ce)
+	}
+	resp.Body = &capBody{r: body, c: resp.Body, left: t.maxBody, max: t.maxBody}
+	resp.Uncompressed = true
+	return resp, nil
+}
+
+// lazyGzip opens the gzip stream on the first Read, so a server that sends
+// headers and then stalls is caught by the request timeout while reading,
+// not inside RoundTrip.
+type lazyGzip struct {
+	src io.Reader
+	zr  *gzip.Reader
+	err error
+}
+
+func (z *lazyGzip) Read(p []byte) (int, error) {
+	if z.err != nil {
+		return 0, z.err
+	}
+	if z.zr == nil {
+		zr, err := gzip.NewReader(z.src)
+		if err != nil {
+			if err == io.EOF {
+				z.err = io.EOF // an empty body (a 304, a HEAD)
+			} else {
+				z.err = fmt.Errorf("gzip: %w", err)
+			}
+			return 0, z.err
+		}
+		z.zr = zr
+	}
+	n, err := z.zr.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("gzip: %w", err)
+	}
+	return n, err
+}
+
+// capBody fails with ErrTooLarge as soon as more than max bytes come out.
+type capBody struct {
+	r         io.Reader
+	c         io.Closer
+	left, max int64
+}
+
+func (b *capBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, fmt.Errorf("%w: more than %d bytes after decompression", ErrTooLarge, b.max)
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, fmt.Errorf("%w: more than %d bytes after decompression", ErrTooLarge, b.max)
+	}
+	return n, err
+}
+
+func (b *capBody) Close() error { return b.c.Close() }

@@ -1,0 +1,401 @@
+package crawler
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// gzipOf returns a gzip stream that inflates to n bytes of "A": 1 MiB
+// members, compressed once and repeated (gzip readers read multistream).
+func gzipOf(t *testing.T, n int) []byte {
+	t.Helper()
+	member := func(k int) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		if _, err := zw.Write(bytes.Repeat([]byte("A"), k)); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	full := member(1 << 20)
+	var out []byte
+	for ; n >= 1<<20; n -= 1 << 20 {
+		out = append(out, full...)
+	}
+	if n > 0 {
+		out = append(out, member(n)...)
+	}
+	return out
+}
+
+// A 64 MB body gzipped to ~64 KB: the cap counts decompressed bytes.
+func TestGzipBombIsCappedAfterDecompression(t *testing.T) {
+	bomb := gzipOf(t, 64<<20)
+	var wrote atomic.Int64
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/bomb": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Set("Content-Type", "text/html")
+			n, _ := w.Write(bomb)
+			wrote.Add(int64(n))
+		},
+		"/ok": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			_, _ = w.Write(gzipOf(t, 1000))
+		},
+	})
+	cfg := testConfig()
+	cfg.MaxBodyBytes = 1 << 20
+	h := newHarness(t, cfg)
+	sum := h.run(t, srv.URL+"/bomb", srv.URL+"/ok")
+	if sum.Errors[KindTooLarge] != 1 || sum.Pages != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if p := h.sink.byPath()["/ok"]; p == nil || len(p.Body) != 1000 {
+		t.Fatalf("a small gzipped page must arrive decompressed")
+	}
+	if it, _ := h.mf.Lookup(0, srv.URL+"/bomb"); it.State != StateDropped || it.Reason != KindTooLarge {
+		t.Fatalf("bomb item %+v", it)
+	}
+	if len(bomb) > 1<<20 {
+		t.Fatalf("the bomb is %d bytes compressed: it must fit under the cap", len(bomb))
+	}
+}
+
+// colly gunzips, after its own cap, any body whose Content-Type mentions
+// gzip or whose path ends in .xml.gz. The crawler switches that off: such a
+// body arrives as the bytes that were sent, never inflated.
+func TestCollyDoesNotGunzipBehindTheCap(t *testing.T) {
+	bomb := gzipOf(t, 64<<20)
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/sitemap.xml.gz": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/x-gzip")
+			_, _ = w.Write(bomb)
+		},
+	})
+	cfg := testConfig()
+	cfg.MaxBodyBytes = 1 << 20
+	h := newHarness(t, cfg)
+	sum := h.run(t, srv.URL+"/sitemap.xml.gz")
+	p := h.sink.byPath()["/sitemap.xml.gz"]
+	if p == nil || sum.Errors[KindTooLarge] != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if len(p.Body) > 4*len(bomb) {
+		t.Fatalf("body is %d bytes: it was inflated", len(p.Body))
+	}
+}
+
+// The server never sends headers: the header timeout ends the request
+// long before the total timeout would.
+func TestHeaderTimeout(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/stall": func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+		},
+	})
+	cfg := testConfig()
+	cfg.HeaderTimeout = 300 * time.Millisecond
+	cfg.RequestTimeout = 30 * time.Second
+	h := newHarness(t, cfg)
+	start := time.Now()
+	sum := h.run(t, srv.URL+"/stall")
+	if sum.Errors[KindTimeout] != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if el := time.Since(start); el > 15*time.Second {
+		t.Fatalf("took %v: the header timeout did not act", el)
+	}
+	// A timeout is worth a retry: the item waits, it is not dropped.
+	if it, _ := h.mf.Lookup(0, srv.URL+"/stall"); it.State != StatePending || it.Attempts != 1 {
+		t.Fatalf("item %+v", it)
+	}
+}
+
+// Headers come at once, then the body trickles at one byte a second: the
+// total timeout ends it.
+func TestSlowBodyTotalTimeout(t *testing.T) {
+	var sent atomic.Int64
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/trickle": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(200)
+			w.(http.Flusher).Flush()
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			for {
+				select {
+				case <-r.Context().Done():
+					return
+				case <-tick.C:
+					if _, err := w.Write([]byte("x")); err != nil {
+						return
+					}
+					w.(http.Flusher).Flush()
+					sent.Add(1)
+				}
+			}
+		},
+	})
+	cfg := testConfig()
+	cfg.HeaderTimeout = time.Second
+	cfg.RequestTimeout = 2500 * time.Millisecond
+	h := newHarness(t, cfg)
+	sum := h.run(t, srv.URL+"/trickle")
+	if sum.Errors[KindTimeout] != 1 || sum.Pages != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if n := sent.Load(); n < 1 || n > 4 {
+		t.Fatalf("server trickled %d bytes; the total timeout should cut it after about 2", n)
+	}
+}
+
+func TestMaxRedirects(t *testing.T) {
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/r/": func(w http.ResponseWriter, r *http.Request) {
+			var i int
+			fmt.Sscanf(r.URL.Path, "/r/%d", &i)
+			http.Redirect(w, r, fmt.Sprintf("/r/%d", i+1), http.StatusFound)
+		},
+		"/ok/": func(w http.ResponseWriter, r *http.Request) {
+			var i int
+			fmt.Sscanf(r.URL.Path, "/ok/%d", &i)
+			if i == 3 {
+				text()(w, r)
+				return
+			}
+			http.Redirect(w, r, fmt.Sprintf("/ok/%d", i+1), http.StatusMovedPermanently)
+		},
+	})
+	cfg := testConfig()
+	cfg.MaxRedirects = 3
+	h := newHarness(t, cfg)
+	sum := h.run(t, srv.URL+"/r/0", srv.URL+"/ok/0")
+	if sum.Errors[KindRedirects] != 1 || sum.Pages != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	n := 0
+	for _, u := range srv.uris() {
+		if strings.HasPrefix(u, "/r/") {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Fatalf("endless chain: server saw %d requests, want 4 (the first and 3 redirects)", n)
+	}
+	if p := h.sink.byPath()["/ok/3"]; p == nil {
+		t.Fatalf("3 redirects are allowed; the page has its final URL")
+	}
+}
+
+func TestRedirectLoop(t *testing.T) {
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/a": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/b", http.StatusFound) },
+		"/b": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/a", http.StatusFound) },
+	})
+	h := newHarness(t, testConfig())
+	sum := h.run(t, srv.URL+"/a")
+	if sum.Errors[KindRedirects] != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if got := strings.Join(srv.uris(), " "); got != "/a /b" {
+		t.Fatalf("server saw %q, want the loop cut at once", got)
+	}
+}
+
+// A redirect to another origin is not followed inside the request: the
+// target is queued, so its own robots.txt, limiter and budget apply.
+func TestCrossOriginRedirectIsQueued(t *testing.T) {
+	b := newServer(t, map[string]http.HandlerFunc{
+		"/robots.txt": text("User-agent: *", "Disallow: /secret"),
+		"/land":       text("creator x"),
+	})
+	a := newServer(t, map[string]http.HandlerFunc{
+		"/go":     func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, b.URL+"/land", http.StatusFound) },
+		"/sneaky": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, b.URL+"/secret", http.StatusFound) },
+	})
+	h := newHarness(t, testConfig())
+	sum := h.run(t, a.URL+"/go", a.URL+"/sneaky")
+	if got := strings.Join(b.uris(), " "); got != "/land" {
+		t.Fatalf("target server saw %q", got)
+	}
+	if sum.RobotsDenied != 1 || sum.Pages != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	it, _ := h.mf.Lookup(0, a.URL+"/go")
+	if it.State != StateDone || it.Status != http.StatusFound {
+		t.Fatalf("redirecting item %+v", it)
+	}
+}
+
+func TestTrapURLsAreNeverRequested(t *testing.T) {
+	long := "/long?" + strings.Repeat("x", 3000)
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/{$}": text(
+			"link "+long,
+			"link /a/a/a/a/",
+			"link /x/y/x/y/x/y/",
+			"link /a/b/",
+			"link /s?id=1&jsessionid=ABC",
+			"link /s?id=1&PHPSESSID=zz",
+			"link /s;jsessionid=XYZ?id=1",
+			"link /s?sid=9&id=1",
+			"link /s?SessionID=1&id=1#top",
+			"link javascript:alert(1)",
+			"link file:///etc/passwd",
+		),
+		"/": text(),
+	})
+	cfg := testConfig()
+	cfg.MaxURLLength = 2048
+	h := newHarness(t, cfg)
+	h.run(t, srv.URL+"/")
+	if got := strings.Join(srv.uris(), " "); got != "/ /a/b/ /s?id=1" {
+		t.Fatalf("server saw %q", got)
+	}
+}
+
+func TestPageBudgetPerRun(t *testing.T) {
+	var links []string
+	for i := 0; i < 10; i++ {
+		links = append(links, fmt.Sprintf("link /p/%d", i))
+	}
+	srv := newServer(t, map[string]http.HandlerFunc{"/{$}": text(links...), "/p/": text()})
+	cfg := testConfig()
+	cfg.MaxPages = 4
+	h := newHarness(t, cfg)
+	sum := h.run(t, srv.URL+"/")
+	if n := len(srv.requests(false)); n != 4 || sum.Pages != 4 {
+		t.Fatalf("server saw %d pages, summary %+v; budget 4", n, sum)
+	}
+	// What is left stays in the frontier, unfetched and not counted as an
+	// attempt, for the next run.
+	pending, _ := h.mf.FrontierPending(testCtx(t), 0)
+	if pending != 7 {
+		t.Fatalf("pending %d, want 7", pending)
+	}
+	for _, it := range h.mf.Items(0) {
+		if it.Attempts != 0 {
+			t.Errorf("%s: attempts %d", it.URL, it.Attempts)
+		}
+	}
+}
+
+func TestPageBudgetPerHost(t *testing.T) {
+	var links []string
+	for i := 0; i < 5; i++ {
+		links = append(links, fmt.Sprintf("link /p/%d", i))
+	}
+	routes := map[string]http.HandlerFunc{"/{$}": text(links...), "/p/": text()}
+	a, b := newServer(t, routes), newServer(t, routes)
+	cfg := testConfig()
+	cfg.MaxPagesPerHost = 3
+	h := newHarness(t, cfg)
+	h.run(t, a.URL+"/", b.URL+"/")
+	for i, s := range []*server{a, b} {
+		if n := len(s.requests(false)); n != 3 {
+			t.Errorf("host %d: %d pages, budget 3", i, n)
+		}
+	}
+	dropped := 0
+	for _, it := range h.mf.Items(0) {
+		if it.State == StateDropped && it.Reason == DropHostBudget {
+			dropped++
+		}
+	}
+	if dropped != 6 {
+		t.Fatalf("%d items dropped for the host budget, want 6", dropped)
+	}
+}
+
+func TestMaxDepth(t *testing.T) {
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/d0": text("link /d1"),
+		"/d1": text("link /d2"),
+		"/d2": text("link /d3"),
+		"/d3": text("link /d4"),
+	})
+	cfg := testConfig()
+	cfg.MaxDepth = 2
+	h := newHarness(t, cfg)
+	h.run(t, srv.URL+"/d0")
+	if got := strings.Join(srv.uris(), " "); got != "/d0 /d1 /d2" {
+		t.Fatalf("server saw %q with MaxDepth 2", got)
+	}
+}
+
+func TestBadCharsetsBecomeValidUTF8(t *testing.T) {
+	sjis, _ := japanese.ShiftJIS.NewEncoder().Bytes([]byte("こんにちは"))
+	cp1251, _ := charmap.Windows1251.NewEncoder().Bytes([]byte("Привет"))
+	latin1, _ := charmap.ISO8859_1.NewEncoder().Bytes([]byte("café crème"))
+	utf16, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte("ünïcödé"))
+	cases := []struct {
+		path, ctype string
+		body        []byte
+		want        string
+	}{
+		{"/sjis", "text/html; charset=Shift_JIS", sjis, "こんにちは"},
+		{"/meta1251", "text/html", append([]byte(`<html><head><meta charset="windows-1251"></head><body>`), cp1251...), "Привет"},
+		{"/invalid", "text/html; charset=utf-8", []byte("ok \xff\xfe bad \xc3"), "ok \uFFFD bad \uFFFD"},
+		{"/unknown-label", "text/html; charset=x-klingon", []byte(strings.Repeat("a", 2000) + " naïve"), "naïve"},
+		{"/latin1", "text/plain", latin1, "café crème"},
+		{"/utf16", "text/plain", utf16, "ünïcödé"},
+		{"/json-bom", "application/json", []byte("\xEF\xBB\xBF{\"a\":\"é\xff\"}"), "{\"a\":\"é\uFFFD\"}"},
+		{"/no-type", "", []byte("plain \x80 text"), "plain"},
+	}
+	routes := map[string]http.HandlerFunc{}
+	for _, c := range cases {
+		c := c
+		routes[c.path] = func(w http.ResponseWriter, r *http.Request) {
+			if c.ctype != "" {
+				w.Header().Set("Content-Type", c.ctype)
+			} else {
+				w.Header()["Content-Type"] = nil
+			}
+			_, _ = w.Write(c.body)
+		}
+	}
+	srv := newServer(t, routes)
+	h := newHarness(t, testConfig())
+	var seeds []string
+	for _, c := range cases {
+		seeds = append(seeds, srv.URL+c.path)
+	}
+	h.run(t, seeds...)
+	pages := h.sink.byPath()
+	for _, c := range cases {
+		p := pages[c.path]
+		if p == nil {
+			t.Errorf("%s: not stored", c.path)
+			continue
+		}
+		if !utf8.Valid(p.Body) {
+			t.Errorf("%s: body is not valid UTF-8: %q", c.path, p.Body)
+		}
+		if !strings.Contains(string(p.Body), c.want) {
+			t.Errorf("%s: body %q does not contain %q", c.path, truncate(string(p.Body), 80), c.want)
+		}
+		if c.ctype != "" && p.Header.Get("Content-Type") != c.ctype {
+			t.Errorf("%s: Content-Type %q, want the server's %q", c.path, p.Header.Get("Content-Type"), c.ctype)
+		}
+	}
+}
