@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/lenient"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/tags"
 	"github.com/creatorscout/creatorscout/creator"
 )
 
@@ -24,7 +26,7 @@ const (
 
 // sniff guesses the page kind from the body.
 func sniff(body []byte) pageKind {
-	tree, _ := readTree(body)
+	tree, _ := lenient.ReadTree(body)
 	return sniffTree(tree)
 }
 
@@ -80,23 +82,23 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 		ps.srcURL = p.URL.String()
 	}
 	ps.pe = &source.ParseError{Source: Name, URL: ps.srcURL}
-	if firstByte(p.Body) != '{' {
+	if lenient.FirstByte(p.Body) != '{' {
 		return res, fmt.Errorf("bluesky: %s: body is not a JSON object: %w", ps.srcURL, source.ErrNotThisFormat)
 	}
-	tree, err := readTree(p.Body)
+	tree, err := lenient.ReadTree(p.Body)
 	if err != nil {
 		ps.pe.Add("%v", err)
 	}
 	if tree == nil {
 		return res, ps.pe.Err()
 	}
-	top, ok := objectAt(tree, "", ps.pe)
+	top, ok := lenient.ObjectAt(tree, "", ps.pe)
 	if !ok {
 		return res, ps.pe.Err()
 	}
 	// An XRPC error body is {"error": "Name", "message": "..."}.
-	if top.has("error") && !top.has("did") {
-		ps.pe.Add("XRPC error (HTTP %d): %s: %s", p.Status, clip(top.str("error")), clip(top.str("message")))
+	if top.Has("error") && !top.Has("did") {
+		ps.pe.Add("XRPC error (HTTP %d): %s: %s", p.Status, lenient.Clip(top.Str("error")), lenient.Clip(top.Str("message")))
 		return res, ps.pe.Err()
 	}
 	if p.Status >= 400 {
@@ -115,8 +117,8 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 	case kindProfile:
 		ps.profile(top)
 	case kindProfiles:
-		for i, item := range top.arr("profiles") {
-			if f, ok := objectAt(item, fmt.Sprintf("profiles[%d]", i), ps.pe); ok {
+		for i, item := range top.Arr("profiles") {
+			if f, ok := lenient.ObjectAt(item, fmt.Sprintf("profiles[%d]", i), ps.pe); ok {
 				ps.profile(f)
 			}
 		}
@@ -133,7 +135,7 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 
 // actor is what is read of a profileView* object.
 type actor struct {
-	f      fields
+	f      lenient.Fields
 	did    string
 	handle string // the creator's handle: the Bluesky handle, or the DID when the handle is invalid
 	opted  bool
@@ -141,29 +143,29 @@ type actor struct {
 
 // readActor reads the identity and opt-out label of a profile or author.
 // ok is false when it names nobody.
-func (ps *parser) readActor(f fields) (a actor, ok bool) {
+func (ps *parser) readActor(f lenient.Fields) (a actor, ok bool) {
 	a.f = f
-	a.did = strings.TrimSpace(f.str("did"))
+	a.did = strings.TrimSpace(f.Str("did"))
 	if !validDID(a.did) {
 		if a.did != "" {
-			ps.pe.Add("%s: %q is not a DID", f.at("did"), clip(a.did))
+			ps.pe.Add("%s: %q is not a DID", f.At("did"), lenient.Clip(a.did))
 		}
 		a.did = ""
 	}
-	a.handle = strings.ToLower(strings.TrimSpace(f.str("handle")))
+	a.handle = strings.ToLower(strings.TrimSpace(f.Str("handle")))
 	if !validHandle(a.handle) {
 		if a.handle != "" && a.handle != "handle.invalid" {
-			ps.pe.Add("%s: %q is not a handle", f.at("handle"), clip(a.handle))
+			ps.pe.Add("%s: %q is not a handle", f.At("handle"), lenient.Clip(a.handle))
 		}
 		a.handle = strings.ToLower(a.did)
 	}
 	if a.handle == "" {
-		ps.pe.Add("%s: neither a handle nor a DID", f.path)
+		ps.pe.Add("%s: neither a handle nor a DID", f.Path())
 		return a, false
 	}
-	labels := f.arr("labels")
+	labels := f.Arr("labels")
 	// Labels that cannot be read but name the opt-out still count.
-	a.opted = hasOptOutLabel(labels) || (labels == nil && strings.Contains(snippetFull(f.m["labels"]), labelNoUnauthenticated))
+	a.opted = hasOptOutLabel(labels) || (labels == nil && strings.Contains(snippetFull(f.Value("labels")), labelNoUnauthenticated))
 	return a, true
 }
 
@@ -202,7 +204,7 @@ func (ps *parser) optOut(handle string) {
 
 // profile reads a profileViewDetailed into a creator and asks for its
 // author feed.
-func (ps *parser) profile(f fields) {
+func (ps *parser) profile(f lenient.Fields) {
 	a, ok := ps.readActor(f)
 	if !ok {
 		return
@@ -211,21 +213,21 @@ func (ps *parser) profile(f fields) {
 		ps.optOut(a.handle)
 		return
 	}
-	bio := f.str("description")
+	bio := f.Str("description")
 	c := creator.Creator{
 		ID:          creator.MakeID(creator.Bluesky, a.handle),
 		Platform:    creator.Bluesky,
 		Handle:      a.handle,
 		PlatformID:  a.did,
 		URL:         publicProfileBase + a.handle,
-		DisplayName: strings.TrimSpace(f.str("displayName")),
+		DisplayName: strings.TrimSpace(f.Str("displayName")),
 		Bio:         bio,
-		Followers:   f.count("followersCount"),
-		Following:   f.count("followsCount"),
-		PostsCount:  f.count("postsCount"),
-		Verified:    f.obj("verification").str("verifiedStatus") == "valid",
-		Email:       emailIn(bio),
-		Links:       linksIn(bio),
+		Followers:   f.Count("followersCount"),
+		Following:   f.Count("followsCount"),
+		PostsCount:  f.Count("postsCount"),
+		Verified:    f.Obj("verification").Str("verifiedStatus") == "valid",
+		Email:       tags.Email(bio),
+		Links:       tags.Links(bio),
 		FetchedAt:   ps.page.FetchedAt,
 		SourceURL:   ps.srcURL,
 	}
@@ -251,36 +253,36 @@ func (ps *parser) profile(f fields) {
 }
 
 // feed reads an author feed, leaving out reposts.
-func (ps *parser) feed(top fields) {
-	for i, item := range top.arr("feed") {
-		fv, ok := objectAt(item, fmt.Sprintf("feed[%d]", i), ps.pe)
+func (ps *parser) feed(top lenient.Fields) {
+	for i, item := range top.Arr("feed") {
+		fv, ok := lenient.ObjectAt(item, fmt.Sprintf("feed[%d]", i), ps.pe)
 		if !ok {
 			continue
 		}
-		if fv.has("reason") {
-			if typ := fv.obj("reason").str("$type"); typ == typeReasonRepost || typ == "" {
+		if fv.Has("reason") {
+			if typ := fv.Obj("reason").Str("$type"); typ == typeReasonRepost || typ == "" {
 				continue // a repost is someone else's post; an unreadable reason is treated as one
 			}
 		}
-		if pv, ok := objectAt(fv.m["post"], fv.at("post"), ps.pe); ok {
+		if pv, ok := lenient.ObjectAt(fv.Value("post"), fv.At("post"), ps.pe); ok {
 			ps.post(pv)
-		} else if !fv.has("post") {
-			ps.pe.Add("%s: no post", fv.path)
+		} else if !fv.Has("post") {
+			ps.pe.Add("%s: no post", fv.Path())
 		}
 	}
 }
 
 // search reads a post search result; each author is asked for by profile.
-func (ps *parser) search(top fields) {
+func (ps *parser) search(top lenient.Fields) {
 	asked := map[string]bool{}
 	tag := ps.page.Meta[metaTag]
 	if tag == "" && ps.page.URL != nil {
 		if q := strings.TrimSpace(ps.page.URL.Query().Get("q")); strings.HasPrefix(q, "#") && !strings.ContainsAny(q, " \t") {
-			tag = normTag(q)
+			tag = tags.Normalize(q)
 		}
 	}
-	for i, item := range top.arr("posts") {
-		pv, ok := objectAt(item, fmt.Sprintf("posts[%d]", i), ps.pe)
+	for i, item := range top.Arr("posts") {
+		pv, ok := lenient.ObjectAt(item, fmt.Sprintf("posts[%d]", i), ps.pe)
 		if !ok {
 			continue
 		}
@@ -294,10 +296,10 @@ func (ps *parser) search(top fields) {
 }
 
 // post reads one postView. ok is false when the post was left out.
-func (ps *parser) post(pv fields) (a actor, ok bool) {
-	af, hasAuthor := objectAt(pv.m["author"], pv.at("author"), ps.pe)
+func (ps *parser) post(pv lenient.Fields) (a actor, ok bool) {
+	af, hasAuthor := lenient.ObjectAt(pv.Value("author"), pv.At("author"), ps.pe)
 	if !hasAuthor {
-		ps.pe.Add("%s: no author, so its opt-out cannot be checked; skipped", pv.path)
+		ps.pe.Add("%s: no author, so its opt-out cannot be checked; skipped", pv.Path())
 		return a, false
 	}
 	if a, ok = ps.readActor(af); !ok {
@@ -307,51 +309,51 @@ func (ps *parser) post(pv fields) (a actor, ok bool) {
 		ps.optOut(a.handle)
 		return a, false
 	}
-	if hasOptOutLabel(pv.arr("labels")) {
+	if hasOptOutLabel(pv.Arr("labels")) {
 		return a, false
 	}
-	uri := pv.str("uri")
+	uri := pv.Str("uri")
 	rkey, ok := postRkey(uri)
 	if !ok {
-		ps.pe.Add("%s: %q is not a post at:// URI; skipped", pv.at("uri"), clip(uri))
+		ps.pe.Add("%s: %q is not a post at:// URI; skipped", pv.At("uri"), lenient.Clip(uri))
 		return a, false
 	}
-	rec, ok := objectAt(pv.m["record"], pv.at("record"), ps.pe)
+	rec, ok := lenient.ObjectAt(pv.Value("record"), pv.At("record"), ps.pe)
 	if !ok {
-		ps.pe.Add("%s: no record; skipped", pv.path)
+		ps.pe.Add("%s: no record; skipped", pv.Path())
 		return a, false
 	}
-	if typ := rec.str("$type"); typ != "" && typ != typePost {
-		ps.pe.Add("%s: record of type %q; skipped", pv.path, clip(typ))
+	if typ := rec.Str("$type"); typ != "" && typ != typePost {
+		ps.pe.Add("%s: record of type %q; skipped", pv.Path(), lenient.Clip(typ))
 		return a, false
 	}
-	text := rec.str("text")
+	text := rec.Str("text")
 	p := creator.Post{
 		ID:          creator.Bluesky + ":" + uri,
 		CreatorID:   creator.MakeID(creator.Bluesky, a.handle),
 		URL:         publicProfileBase + a.handle + "/post/" + rkey,
-		PublishedAt: rec.time("createdAt"),
+		PublishedAt: rec.Time("createdAt"),
 		Caption:     text,
-		Likes:       pv.count("likeCount"),
-		Comments:    pv.count("replyCount"),
-		Shares:      pv.count("repostCount"),
+		Likes:       pv.Count("likeCount"),
+		Comments:    pv.Count("replyCount"),
+		Shares:      pv.Count("repostCount"),
 		FetchedAt:   ps.page.FetchedAt,
 		SourceURL:   ps.srcURL,
 	}
 	if p.PublishedAt == nil {
-		p.PublishedAt = pv.time("indexedAt")
+		p.PublishedAt = pv.Time("indexedAt")
 	}
-	tags, mentions := ps.facets(rec, text)
-	for i, raw := range rec.arr("tags") {
+	hashtags, mentions := ps.facets(rec, text)
+	for i, raw := range rec.Arr("tags") {
 		t, isString := raw.(string)
 		if !isString {
-			ps.pe.Add("%s: %s is not a tag", rec.at(fmt.Sprintf("tags[%d]", i)), snippet(raw))
+			ps.pe.Add("%s: %s is not a tag", rec.At(fmt.Sprintf("tags[%d]", i)), lenient.Snippet(raw))
 			continue
 		}
-		tags = append(tags, normTag(t))
+		hashtags = append(hashtags, tags.Normalize(t))
 	}
-	p.Hashtags = dedupe(tags)
-	p.Mentions = dedupe(mentions)
+	p.Hashtags = tags.Dedupe(hashtags)
+	p.Mentions = tags.Dedupe(mentions)
 	ps.res.Posts = append(ps.res.Posts, p)
 	return a, true
 }
@@ -378,57 +380,57 @@ func postRkey(uri string) (string, bool) {
 // facets reads hashtags and mentions from the record's rich-text facets.
 // Offsets are UTF-8 byte offsets into text, so the text is sliced as bytes;
 // a facet whose range is out of bounds or splits a character is an issue.
-func (ps *parser) facets(rec fields, text string) (tags, mentions []string) {
+func (ps *parser) facets(rec lenient.Fields, text string) (hashtags, mentions []string) {
 	b := []byte(text)
-	for i, raw := range rec.arr("facets") {
-		ff, ok := objectAt(raw, rec.at(fmt.Sprintf("facets[%d]", i)), ps.pe)
+	for i, raw := range rec.Arr("facets") {
+		ff, ok := lenient.ObjectAt(raw, rec.At(fmt.Sprintf("facets[%d]", i)), ps.pe)
 		if !ok {
 			continue
 		}
-		idx := ff.obj("index")
-		start, end := idx.count("byteStart"), idx.count("byteEnd")
+		idx := ff.Obj("index")
+		start, end := idx.Count("byteStart"), idx.Count("byteEnd")
 		// A facet whose range cannot be right is damaged as a whole: its
 		// features are not trusted either.
 		switch {
 		case start == nil || end == nil:
-			ps.pe.Add("%s: no byte range", ff.at("index"))
+			ps.pe.Add("%s: no byte range", ff.At("index"))
 			continue
 		case *start >= *end:
-			ps.pe.Add("%s: byte range %d..%d is empty or reversed", ff.at("index"), *start, *end)
+			ps.pe.Add("%s: byte range %d..%d is empty or reversed", ff.At("index"), *start, *end)
 			continue
 		case *end > int64(len(b)):
-			ps.pe.Add("%s: byte range %d..%d is outside the %d-byte text", ff.at("index"), *start, *end, len(b))
+			ps.pe.Add("%s: byte range %d..%d is outside the %d-byte text", ff.At("index"), *start, *end, len(b))
 			continue
 		case !utf8.Valid(b[*start:*end]):
-			ps.pe.Add("%s: byte range %d..%d splits a character", ff.at("index"), *start, *end)
+			ps.pe.Add("%s: byte range %d..%d splits a character", ff.At("index"), *start, *end)
 			continue
 		}
 		span := string(b[*start:*end])
-		for j, fraw := range ff.arr("features") {
-			feat, ok := objectAt(fraw, ff.at(fmt.Sprintf("features[%d]", j)), ps.pe)
+		for j, fraw := range ff.Arr("features") {
+			feat, ok := lenient.ObjectAt(fraw, ff.At(fmt.Sprintf("features[%d]", j)), ps.pe)
 			if !ok {
 				continue
 			}
-			switch feat.str("$type") {
+			switch feat.Str("$type") {
 			case typeFacetTag:
-				t := normTag(feat.str("tag"))
+				t := tags.Normalize(feat.Str("tag"))
 				if t == "" {
-					t = normTag(span)
+					t = tags.Normalize(span)
 				}
-				tags = append(tags, t)
+				hashtags = append(hashtags, t)
 			case typeFacetMention:
 				// The facet names a DID; the handle is the text it covers.
 				if h := strings.ToLower(strings.TrimPrefix(span, "@")); strings.HasPrefix(span, "@") && validHandle(h) {
 					mentions = append(mentions, h)
-				} else if did := strings.ToLower(feat.str("did")); validDID(did) {
+				} else if did := strings.ToLower(feat.Str("did")); validDID(did) {
 					mentions = append(mentions, did)
 				} else {
-					ps.pe.Add("%s: mention names neither a handle nor a DID", feat.path)
+					ps.pe.Add("%s: mention names neither a handle nor a DID", feat.Path())
 				}
 			}
 		}
 	}
-	return tags, mentions
+	return hashtags, mentions
 }
 
 // dropOptedOut removes everything of an account that opted out anywhere on

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/lenient"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/tags"
 	"github.com/creatorscout/creatorscout/creator"
 )
 
@@ -36,11 +38,11 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 	}
 	ps.pe = &source.ParseError{Source: Name, URL: ps.srcURL}
 
-	c := firstByte(p.Body)
+	c := lenient.FirstByte(p.Body)
 	if c != '{' && c != '[' {
 		return res, fmt.Errorf("mastodon: %s: body is not JSON: %w", ps.srcURL, source.ErrNotThisFormat)
 	}
-	tree, err := readTree(p.Body)
+	tree, err := lenient.ReadTree(p.Body)
 	if err != nil {
 		ps.pe.Add("%v", err)
 	}
@@ -60,12 +62,12 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 	}
 	switch kind {
 	case kindAccount:
-		if f, ok := objectAt(tree, "account", ps.pe); ok {
+		if f, ok := lenient.ObjectAt(tree, "account", ps.pe); ok {
 			ps.account(f, true)
 		}
 	case kindAccounts:
-		for i, item := range arrayAt(tree, "accounts", ps.pe) {
-			if f, ok := objectAt(item, fmt.Sprintf("accounts[%d]", i), ps.pe); ok {
+		for i, item := range lenient.ArrayAt(tree, "accounts", ps.pe) {
+			if f, ok := lenient.ObjectAt(item, fmt.Sprintf("accounts[%d]", i), ps.pe); ok {
 				ps.account(f, true)
 			}
 		}
@@ -82,7 +84,7 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 // status as an issue.
 func (ps *parser) apiError(tree any) bool {
 	if m, ok := tree.(map[string]any); ok && m["error"] != nil && m["acct"] == nil {
-		ps.pe.Add("API error (HTTP %d): %s", ps.page.Status, clip(fmt.Sprint(m["error"])))
+		ps.pe.Add("API error (HTTP %d): %s", ps.page.Status, lenient.Clip(fmt.Sprint(m["error"])))
 		return true
 	}
 	if ps.page.Status >= 400 {
@@ -94,7 +96,7 @@ func (ps *parser) apiError(tree any) bool {
 
 // account is what is read of one Account entity.
 type account struct {
-	f      fields
+	f      lenient.Fields
 	id     string
 	handle string // user@host, lower case
 	opted  bool
@@ -102,38 +104,38 @@ type account struct {
 
 // readAccount reads the identity and opt-out state of an Account. ok is
 // false when it names nobody (no usable acct).
-func (ps *parser) readAccount(f fields) (a account, ok bool) {
+func (ps *parser) readAccount(f lenient.Fields) (a account, ok bool) {
 	a.f = f
-	if _, isString := f.m["id"].(string); isString {
-		a.id = f.str("id")
-	} else if n := f.count("id"); n != nil { // some servers send numeric ids
+	if _, isString := f.Value("id").(string); isString {
+		a.id = f.Str("id")
+	} else if n := f.Count("id"); n != nil { // some servers send numeric ids
 		a.id = strconv.FormatInt(*n, 10)
 	}
-	acct := f.str("acct")
+	acct := f.Str("acct")
 	if acct == "" {
-		acct = f.str("username")
+		acct = f.Str("username")
 	}
-	h, ok := ps.fullAcct(acct, f.str("url"))
+	h, ok := ps.fullAcct(acct, f.Str("url"))
 	switch {
 	case !ok && acct != "":
-		ps.pe.Add("%s: acct %q does not name an account", f.at("acct"), clip(acct))
+		ps.pe.Add("%s: acct %q does not name an account", f.At("acct"), lenient.Clip(acct))
 		return a, false
-	case !ok && !f.has("acct") && !f.has("username"):
-		ps.pe.Add("%s: no acct", f.path)
+	case !ok && !f.Has("acct") && !f.Has("username"):
+		ps.pe.Add("%s: no acct", f.Path())
 		return a, false
 	case !ok:
 		return a, false // the wrong type is already an issue
 	}
 	a.handle = h
 
-	disc, discState := f.boolean("discoverable")
-	noindex, noindexState := f.boolean("noindex")
-	indexable, indexState := f.boolean("indexable")
-	a.opted = (discState == boolOK && !disc) || discState == boolBad ||
-		(noindexState == boolOK && noindex) || noindexState == boolBad ||
-		indexState != boolOK || !indexable
+	disc, discState := f.Bool("discoverable")
+	noindex, noindexState := f.Bool("noindex")
+	indexable, indexState := f.Bool("indexable")
+	a.opted = (discState == lenient.BoolOK && !disc) || discState == lenient.BoolBad ||
+		(noindexState == lenient.BoolOK && noindex) || noindexState == lenient.BoolBad ||
+		indexState != lenient.BoolOK || !indexable
 	if !a.opted {
-		for _, t := range hashtagsIn(htmlText(f.str("note"))) {
+		for _, t := range tags.StrictHashtags(htmlText(f.Str("note"))) {
 			if t == "nobot" || t == "noindex" {
 				a.opted = true
 			}
@@ -172,7 +174,7 @@ func (ps *parser) optOut(handle string) {
 
 // account reads one Account into a creator, and with wantPosts asks for its
 // statuses on the same instance.
-func (ps *parser) account(f fields, wantPosts bool) {
+func (ps *parser) account(f lenient.Fields, wantPosts bool) {
 	a, ok := ps.readAccount(f)
 	if !ok {
 		return
@@ -187,7 +189,7 @@ func (ps *parser) account(f fields, wantPosts bool) {
 		return
 	}
 	if a.id == "" || strings.ContainsAny(a.id, "/?#") {
-		ps.pe.Add("%s: no usable account id, so its statuses cannot be asked for", f.at("id"))
+		ps.pe.Add("%s: no usable account id, so its statuses cannot be asked for", f.At("id"))
 		return
 	}
 	meta := map[string]string{metaCreatorID: c.ID, metaHandle: a.handle}
@@ -213,54 +215,54 @@ func (ps *parser) creator(a account) creator.Creator {
 		ID:          creator.MakeID(creator.Mastodon, a.handle),
 		Platform:    creator.Mastodon,
 		Handle:      a.handle,
-		PlatformID:  f.str("uri"),
-		DisplayName: strings.TrimSpace(f.str("display_name")),
-		Followers:   f.count("followers_count"),
-		Following:   f.count("following_count"),
-		PostsCount:  f.count("statuses_count"),
+		PlatformID:  f.Str("uri"),
+		DisplayName: strings.TrimSpace(f.Str("display_name")),
+		Followers:   f.Count("followers_count"),
+		Following:   f.Count("following_count"),
+		PostsCount:  f.Count("statuses_count"),
 		FetchedAt:   ps.page.FetchedAt,
 		SourceURL:   ps.srcURL,
 	}
 	if c.PlatformID == "" {
 		c.PlatformID = a.id
 	}
-	rawURL := f.str("url")
-	if c.URL = publicURL(rawURL); c.URL == "" {
+	rawURL := f.Str("url")
+	if c.URL = tags.PublicURL(rawURL); c.URL == "" {
 		if rawURL != "" {
-			ps.pe.Add("%s: %q is not a profile URL", f.at("url"), clip(rawURL))
+			ps.pe.Add("%s: %q is not a profile URL", f.At("url"), lenient.Clip(rawURL))
 		}
 		c.URL = ps.s.origin(host, ps.page.URL) + "/@" + user
 	}
-	note := f.str("note")
+	note := f.Str("note")
 	c.Bio = htmlText(note)
 
 	var fieldLinks, verifiedLinks, noteLinks []string
-	for i, raw := range f.arr("fields") {
-		ff, ok := objectAt(raw, f.at(fmt.Sprintf("fields[%d]", i)), ps.pe)
+	for i, raw := range f.Arr("fields") {
+		ff, ok := lenient.ObjectAt(raw, f.At(fmt.Sprintf("fields[%d]", i)), ps.pe)
 		if !ok {
 			continue
 		}
-		name := strings.ToLower(strings.TrimSpace(htmlText(ff.str("name"))))
-		value := ff.str("value")
+		name := strings.ToLower(strings.TrimSpace(htmlText(ff.Str("name"))))
+		value := ff.Str("value")
 		text := htmlText(value)
 		links := htmlLinks(value)
 		if len(links) == 0 {
-			links = linksIn(text)
+			links = tags.Links(text)
 		}
 		for _, l := range links {
 			if mail, ok := strings.CutPrefix(l, "mailto:"); ok {
-				if c.Email == "" && isEmail(mail) {
+				if c.Email == "" && tags.IsEmail(mail) {
 					c.Email = strings.ToLower(mail)
 				}
 				continue
 			}
 			fieldLinks = append(fieldLinks, l)
-			if ff.has("verified_at") {
+			if ff.Has("verified_at") {
 				verifiedLinks = append(verifiedLinks, l)
 			}
 		}
 		if c.Email == "" {
-			c.Email = emailIn(text)
+			c.Email = tags.Email(text)
 		}
 		for _, lf := range locationFields {
 			if name == lf && text != "" && c.Location == nil {
@@ -270,7 +272,7 @@ func (ps *parser) creator(a account) creator.Creator {
 	}
 	for _, l := range htmlLinks(note) {
 		if mail, ok := strings.CutPrefix(l, "mailto:"); ok {
-			if c.Email == "" && isEmail(mail) {
+			if c.Email == "" && tags.IsEmail(mail) {
 				c.Email = strings.ToLower(mail)
 			}
 			continue
@@ -278,9 +280,9 @@ func (ps *parser) creator(a account) creator.Creator {
 		noteLinks = append(noteLinks, l)
 	}
 	if c.Email == "" {
-		c.Email = emailIn(c.Bio)
+		c.Email = tags.Email(c.Bio)
 	}
-	c.Links = dedupe(append(append(fieldLinks, noteLinks...), linksIn(c.Bio)...))
+	c.Links = tags.Dedupe(append(append(fieldLinks, noteLinks...), tags.Links(c.Bio)...))
 	switch {
 	case len(verifiedLinks) > 0:
 		c.Website = verifiedLinks[0]
@@ -299,11 +301,11 @@ func (ps *parser) statuses(tree any, timeline bool) {
 	tag := ""
 	if timeline && ps.page.URL != nil {
 		if t, ok := strings.CutPrefix(strings.TrimRight(ps.page.URL.Path, "/"), "/api/v1/timelines/tag/"); ok {
-			tag = normTag(t)
+			tag = tags.Normalize(t)
 		}
 	}
-	for i, item := range arrayAt(tree, "statuses", ps.pe) {
-		f, ok := objectAt(item, fmt.Sprintf("statuses[%d]", i), ps.pe)
+	for i, item := range lenient.ArrayAt(tree, "statuses", ps.pe) {
+		f, ok := lenient.ObjectAt(item, fmt.Sprintf("statuses[%d]", i), ps.pe)
 		if !ok {
 			continue
 		}
@@ -322,17 +324,17 @@ func (ps *parser) statuses(tree any, timeline bool) {
 
 // status reads one Status. ok is false for boosts, non-public statuses,
 // statuses of opted-out or unreadable authors, and statuses with no id.
-func (ps *parser) status(f fields) (post creator.Post, author account, ok bool) {
-	if f.has("reblog") {
+func (ps *parser) status(f lenient.Fields) (post creator.Post, author account, ok bool) {
+	if f.Has("reblog") {
 		return post, author, false // a boost is someone else's post
 	}
-	switch vis := f.str("visibility"); vis {
+	switch vis := f.Str("visibility"); vis {
 	case "private", "direct", "limited":
 		return post, author, false
 	}
-	af, hasAccount := objectAt(f.m["account"], f.at("account"), ps.pe)
+	af, hasAccount := lenient.ObjectAt(f.Value("account"), f.At("account"), ps.pe)
 	if !hasAccount {
-		ps.pe.Add("%s: no author, so its opt-out cannot be checked; skipped", f.path)
+		ps.pe.Add("%s: no author, so its opt-out cannot be checked; skipped", f.Path())
 		return post, author, false
 	}
 	author, ok = ps.readAccount(af)
@@ -344,54 +346,54 @@ func (ps *parser) status(f fields) (post creator.Post, author account, ok bool) 
 		return post, author, false
 	}
 
-	uri, id := f.str("uri"), f.str("id")
+	uri, id := f.Str("uri"), f.Str("id")
 	switch {
 	case uri != "":
 		post.ID = creator.Mastodon + ":" + uri
 	case id != "" && ps.host != "":
 		post.ID = creator.Mastodon + ":" + ps.host + "/" + id
 	default:
-		ps.pe.Add("%s: neither uri nor id; skipped", f.path)
+		ps.pe.Add("%s: neither uri nor id; skipped", f.Path())
 		return post, author, false
 	}
 	post.CreatorID = creator.MakeID(creator.Mastodon, author.handle)
-	post.URL = publicURL(f.str("url"))
+	post.URL = tags.PublicURL(f.Str("url"))
 	if post.URL == "" {
-		post.URL = publicURL(uri)
+		post.URL = tags.PublicURL(uri)
 	}
-	post.PublishedAt = f.time("created_at")
-	content := f.str("content")
+	post.PublishedAt = f.Time("created_at")
+	content := f.Str("content")
 	post.Caption = htmlText(content)
-	if cw := strings.TrimSpace(f.str("spoiler_text")); cw != "" {
+	if cw := strings.TrimSpace(f.Str("spoiler_text")); cw != "" {
 		post.Caption = strings.TrimSpace(cw + "\n\n" + post.Caption)
 	}
-	post.Likes = f.count("favourites_count")
-	post.Comments = f.count("replies_count")
-	post.Shares = f.count("reblogs_count")
+	post.Likes = f.Count("favourites_count")
+	post.Comments = f.Count("replies_count")
+	post.Shares = f.Count("reblogs_count")
 	// Mastodon has no view counts: Views stays nil.
 
-	var tags []string
-	for i, raw := range f.arr("tags") {
-		if tf, ok := objectAt(raw, f.at(fmt.Sprintf("tags[%d]", i)), ps.pe); ok {
-			tags = append(tags, normTag(tf.str("name")))
+	var hashtags []string
+	for i, raw := range f.Arr("tags") {
+		if tf, ok := lenient.ObjectAt(raw, f.At(fmt.Sprintf("tags[%d]", i)), ps.pe); ok {
+			hashtags = append(hashtags, tags.Normalize(tf.Str("name")))
 		}
 	}
-	post.Hashtags = dedupe(append(tags, hashtagsIn(post.Caption)...))
+	post.Hashtags = tags.Dedupe(append(hashtags, tags.StrictHashtags(post.Caption)...))
 
 	var mentions []string
-	for i, raw := range f.arr("mentions") {
-		mf, ok := objectAt(raw, f.at(fmt.Sprintf("mentions[%d]", i)), ps.pe)
+	for i, raw := range f.Arr("mentions") {
+		mf, ok := lenient.ObjectAt(raw, f.At(fmt.Sprintf("mentions[%d]", i)), ps.pe)
 		if !ok {
 			continue
 		}
-		acct := mf.str("acct")
-		if h, ok := ps.fullAcct(acct, mf.str("url")); ok {
+		acct := mf.Str("acct")
+		if h, ok := ps.fullAcct(acct, mf.Str("url")); ok {
 			mentions = append(mentions, h)
 		} else if acct != "" {
-			ps.pe.Add("%s: acct %q does not name an account", mf.at("acct"), clip(acct))
+			ps.pe.Add("%s: acct %q does not name an account", mf.At("acct"), lenient.Clip(acct))
 		}
 	}
-	post.Mentions = dedupe(mentions)
+	post.Mentions = tags.Dedupe(mentions)
 	post.FetchedAt = ps.page.FetchedAt
 	post.SourceURL = ps.srcURL
 	return post, author, true
@@ -411,3 +413,6 @@ func (ps *parser) dropOptedOut() {
 		return ps.opted[creator.MakeID(creator.Mastodon, n.Meta[metaHandle])] || ps.opted[n.Meta[metaCreatorID]]
 	})
 }
+
+// readTree is lenient.ReadTree, under the name mastodon.go uses.
+func readTree(data []byte) (any, error) { return lenient.ReadTree(data) }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/lenient"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/tags"
 	"github.com/creatorscout/creatorscout/creator"
 )
 
@@ -29,7 +31,7 @@ var kindByEndpoint = map[string]string{
 
 // sniffKind returns the top-level "kind" of a JSON body, or "".
 func sniffKind(body []byte) string {
-	tree, _ := readTree(body)
+	tree, _ := lenient.ReadTree(body)
 	m, _ := tree.(map[string]any)
 	k, _ := m["kind"].(string)
 	return k
@@ -53,22 +55,22 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 	}
 	ps := &parser{s: s, page: p, res: res, srcURL: redact(p.URL)}
 	ps.pe = &source.ParseError{Source: Name, URL: ps.srcURL}
-	if firstByte(p.Body) != '{' {
+	if lenient.FirstByte(p.Body) != '{' {
 		return res, fmt.Errorf("youtube: %s: body is not a JSON object: %w", ps.srcURL, source.ErrNotThisFormat)
 	}
-	tree, err := readTree(p.Body)
+	tree, err := lenient.ReadTree(p.Body)
 	if err != nil {
 		ps.pe.Add("%v", err)
 	}
 	if tree == nil {
 		return res, ps.pe.Err()
 	}
-	top, ok := objectAt(tree, "", ps.pe)
+	top, ok := lenient.ObjectAt(tree, "", ps.pe)
 	if !ok {
 		return res, ps.pe.Err()
 	}
-	if top.has("error") {
-		ps.apiError(top.obj("error"))
+	if top.Has("error") {
+		ps.apiError(top.Obj("error"))
 		return res, ps.pe.Err()
 	}
 	if p.Status >= 400 {
@@ -76,13 +78,13 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 		return res, ps.pe.Err()
 	}
 
-	kind := top.str("kind")
+	kind := top.Str("kind")
 	if _, known := map[string]bool{kindChannels: true, kindPlaylist: true, kindVideos: true, kindSearch: true}[kind]; !known && p.URL != nil {
 		if byPath := kindByEndpoint[endpoint(p.URL.Path)]; byPath != "" {
 			kind = byPath
 		}
 	}
-	items := top.arr("items")
+	items := top.Arr("items")
 	switch kind {
 	case kindChannels:
 		ps.channels(items)
@@ -93,26 +95,26 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 	case kindSearch:
 		ps.search(items)
 	default:
-		return res, fmt.Errorf("youtube: %s: kind %q is not a channels, playlistItems, videos or search response: %w", ps.srcURL, clip(kind), source.ErrNotThisFormat)
+		return res, fmt.Errorf("youtube: %s: kind %q is not a channels, playlistItems, videos or search response: %w", ps.srcURL, lenient.Clip(kind), source.ErrNotThisFormat)
 	}
 	return res, ps.pe.Err()
 }
 
 // apiError reports a Google API error body:
 // {"error": {"code": 403, "message": "...", "errors": [{"reason": "quotaExceeded"}]}}.
-func (ps *parser) apiError(e fields) {
+func (ps *parser) apiError(e lenient.Fields) {
 	var reasons []string
-	for _, v := range e.arr("errors") {
+	for _, v := range e.Arr("errors") {
 		m, _ := v.(map[string]any)
 		if r, _ := m["reason"].(string); r != "" {
-			reasons = append(reasons, clip(r))
+			reasons = append(reasons, lenient.Clip(r))
 		}
 	}
 	code := "?"
-	if n := e.count("code"); n != nil {
+	if n := e.Count("code"); n != nil {
 		code = strconv.FormatInt(*n, 10)
 	}
-	ps.pe.Add("API error %s %s: %s", code, strings.Join(reasons, ","), clip(e.str("message")))
+	ps.pe.Add("API error %s %s: %s", code, strings.Join(reasons, ","), lenient.Clip(e.Str("message")))
 }
 
 // meta starts a request's Meta from the page's context.
@@ -130,21 +132,21 @@ func (ps *parser) meta(keys ...string) map[string]string {
 // uploads.
 func (ps *parser) channels(items []any) {
 	for i, raw := range items {
-		f, ok := objectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
+		f, ok := lenient.ObjectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
 		if !ok {
 			continue
 		}
-		id := f.str("id")
+		id := f.Str("id")
 		if !validID(id) {
 			ps.badID(f, id, "channel")
 			continue
 		}
-		sn := f.obj("snippet")
-		st := f.obj("statistics")
-		desc := sn.str("description")
+		sn := f.Obj("snippet")
+		st := f.Obj("statistics")
+		desc := sn.Str("description")
 
 		handle, pubURL := "", publicYouTube+"channel/"+id
-		custom := strings.TrimSpace(sn.str("customUrl"))
+		custom := strings.TrimSpace(sn.Str("customUrl"))
 		if h := strings.ToLower(strings.TrimPrefix(custom, "@")); validHandle(h) {
 			handle = h
 			if strings.HasPrefix(custom, "@") {
@@ -152,7 +154,7 @@ func (ps *parser) channels(items []any) {
 			}
 		} else {
 			if custom != "" {
-				ps.pe.Add("%s: %q is not a handle", sn.at("customUrl"), clip(custom))
+				ps.pe.Add("%s: %q is not a handle", sn.At("customUrl"), lenient.Clip(custom))
 			}
 			handle = strings.ToLower(id) // no handle: the channel id stands in
 		}
@@ -162,37 +164,37 @@ func (ps *parser) channels(items []any) {
 			Handle:      handle,
 			PlatformID:  id,
 			URL:         pubURL,
-			DisplayName: strings.TrimSpace(sn.str("title")),
+			DisplayName: strings.TrimSpace(sn.Str("title")),
 			Bio:         desc,
-			PostsCount:  st.count("videoCount"),
-			Language:    sn.str("defaultLanguage"),
-			Email:       emailIn(desc),
-			Links:       linksIn(desc),
+			PostsCount:  st.Count("videoCount"),
+			Language:    sn.Str("defaultLanguage"),
+			Email:       tags.Email(desc),
+			Links:       tags.Links(desc),
 			FetchedAt:   ps.page.FetchedAt,
 			SourceURL:   ps.srcURL,
 		}
 		// following is not published by YouTube: it stays nil.
 		// A hidden subscriber count is unknown, whatever number comes with it.
-		subs := st.count("subscriberCount")
-		if hidden, state := st.boolean("hiddenSubscriberCount"); !hidden && state != boolBad {
+		subs := st.Count("subscriberCount")
+		if hidden, state := st.Bool("hiddenSubscriberCount"); !hidden && state != lenient.BoolBad {
 			c.Followers = subs
 		}
-		if cc := strings.ToUpper(strings.TrimSpace(sn.str("country"))); len(cc) == 2 && cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z' {
+		if cc := strings.ToUpper(strings.TrimSpace(sn.Str("country"))); len(cc) == 2 && cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z' {
 			c.Location = &creator.Location{Raw: cc, Country: cc}
 		} else if cc != "" {
-			ps.pe.Add("%s: %q is not a country code", sn.at("country"), clip(cc))
+			ps.pe.Add("%s: %q is not a country code", sn.At("country"), lenient.Clip(cc))
 		}
 		if len(c.Links) > 0 {
 			c.Website = c.Links[0]
 		}
 		ps.res.Creators = append(ps.res.Creators, c)
 
-		uploads := f.obj("contentDetails").obj("relatedPlaylists").str("uploads")
+		uploads := f.Obj("contentDetails").Obj("relatedPlaylists").Str("uploads")
 		if uploads == "" && strings.HasPrefix(id, "UC") {
 			uploads = "UU" + id[2:] // a channel's uploads playlist id
 		}
 		if !validID(uploads) {
-			ps.pe.Add("%s: no uploads playlist, so its videos cannot be asked for", f.path)
+			ps.pe.Add("%s: no uploads playlist, so its videos cannot be asked for", f.Path())
 			continue
 		}
 		m := ps.meta(metaTag)
@@ -207,21 +209,21 @@ func (ps *parser) channels(items []any) {
 func (ps *parser) playlistItems(items []any) {
 	var ids []string
 	for i, raw := range items {
-		f, ok := objectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
+		f, ok := lenient.ObjectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
 		if !ok {
 			continue
 		}
-		id := f.obj("contentDetails").str("videoId")
+		id := f.Obj("contentDetails").Str("videoId")
 		if id == "" {
-			id = f.obj("snippet").obj("resourceId").str("videoId")
+			id = f.Obj("snippet").Obj("resourceId").Str("videoId")
 		}
 		if !validID(id) {
-			ps.pe.Add("%s: %q is not a video id", f.at("contentDetails.videoId"), clip(id))
+			ps.pe.Add("%s: %q is not a video id", f.At("contentDetails.videoId"), lenient.Clip(id))
 			continue
 		}
 		ids = append(ids, id)
 	}
-	for _, batch := range batches(dedupe(ids)) {
+	for _, batch := range batches(tags.Dedupe(ids)) {
 		q := url.Values{"part": {videoParts}, "id": {strings.Join(batch, ",")}}
 		ps.res.Next = append(ps.res.Next, source.Request{
 			URL:  ps.s.api(ps.page.URL, "videos", q),
@@ -236,18 +238,18 @@ func (ps *parser) playlistItems(items []any) {
 func (ps *parser) videos(items []any) {
 	creatorID, channelID := ps.page.Meta[metaCreatorID], ps.page.Meta[metaChannelID]
 	for i, raw := range items {
-		f, ok := objectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
+		f, ok := lenient.ObjectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
 		if !ok {
 			continue
 		}
-		id := f.str("id")
+		id := f.Str("id")
 		if !validID(id) {
 			ps.badID(f, id, "video")
 			continue
 		}
-		sn := f.obj("snippet")
-		st := f.obj("statistics")
-		title, desc := strings.TrimSpace(sn.str("title")), strings.TrimSpace(sn.str("description"))
+		sn := f.Obj("snippet")
+		st := f.Obj("statistics")
+		title, desc := strings.TrimSpace(sn.Str("title")), strings.TrimSpace(sn.Str("description"))
 		caption := title
 		if desc != "" {
 			caption = strings.TrimSpace(title + "\n\n" + desc)
@@ -255,27 +257,27 @@ func (ps *parser) videos(items []any) {
 		p := creator.Post{
 			ID:          creator.YouTube + ":" + id,
 			URL:         publicYouTube + "watch?v=" + id,
-			PublishedAt: sn.time("publishedAt"),
+			PublishedAt: sn.Time("publishedAt"),
 			Caption:     caption,
-			Views:       st.count("viewCount"),
-			Likes:       st.count("likeCount"),
-			Comments:    st.count("commentCount"),
-			Hashtags:    dedupe(append(hashtagsIn(title), hashtagsIn(desc)...)),
+			Views:       st.Count("viewCount"),
+			Likes:       st.Count("likeCount"),
+			Comments:    st.Count("commentCount"),
+			Hashtags:    tags.Dedupe(append(tags.StrictHashtags(title), tags.StrictHashtags(desc)...)),
 			Mentions:    mentionsIn(caption),
 			FetchedAt:   ps.page.FetchedAt,
 			SourceURL:   ps.srcURL,
 		}
 		// YouTube publishes no share count: Shares stays nil.
-		if paid, state := f.obj("paidProductPlacementDetails").boolean("hasPaidProductPlacement"); state == boolOK {
+		if paid, state := f.Obj("paidProductPlacementDetails").Bool("hasPaidProductPlacement"); state == lenient.BoolOK {
 			p.PlatformPaid = paid
 		}
-		switch ch := sn.str("channelId"); {
+		switch ch := sn.Str("channelId"); {
 		case creatorID == "":
 			// Unknown author: parsed offline without the request's context.
 		case channelID == "" || ch == "" || ch == channelID:
 			p.CreatorID = creatorID
 		default:
-			ps.pe.Add("%s: video of channel %q on a page for %q; author left unknown", f.at("snippet.channelId"), clip(ch), clip(channelID))
+			ps.pe.Add("%s: video of channel %q on a page for %q; author left unknown", f.At("snippet.channelId"), lenient.Clip(ch), lenient.Clip(channelID))
 		}
 		ps.res.Posts = append(ps.res.Posts, p)
 	}
@@ -287,27 +289,27 @@ func (ps *parser) search(items []any) {
 	tag := ps.page.Meta[metaTag]
 	if tag == "" && ps.page.URL != nil {
 		if q := strings.TrimSpace(ps.page.URL.Query().Get("q")); strings.HasPrefix(q, "#") && !strings.ContainsAny(q, " \t") {
-			tag = normTag(q)
+			tag = tags.Normalize(q)
 		}
 	}
 	var ids []string
 	for i, raw := range items {
-		f, ok := objectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
+		f, ok := lenient.ObjectAt(raw, fmt.Sprintf("items[%d]", i), ps.pe)
 		if !ok {
 			continue
 		}
-		idf := f.obj("id")
-		ch := f.obj("snippet").str("channelId")
-		if idf.str("kind") == "youtube#channel" {
-			ch = idf.str("channelId")
+		idf := f.Obj("id")
+		ch := f.Obj("snippet").Str("channelId")
+		if idf.Str("kind") == "youtube#channel" {
+			ch = idf.Str("channelId")
 		}
 		if !validID(ch) {
-			ps.pe.Add("%s: %q is not a channel id", f.at("snippet.channelId"), clip(ch))
+			ps.pe.Add("%s: %q is not a channel id", f.At("snippet.channelId"), lenient.Clip(ch))
 			continue
 		}
 		ids = append(ids, ch)
 	}
-	for _, batch := range batches(dedupe(ids)) {
+	for _, batch := range batches(tags.Dedupe(ids)) {
 		m := map[string]string{metaQuotaUnits: "1"}
 		if tag != "" {
 			m[metaTag] = tag
@@ -318,12 +320,12 @@ func (ps *parser) search(items []any) {
 }
 
 // badID reports an item skipped for want of a usable id.
-func (ps *parser) badID(f fields, id, what string) {
+func (ps *parser) badID(f lenient.Fields, id, what string) {
 	if id == "" {
-		ps.pe.Add("%s: no %s id; skipped", f.path, what)
+		ps.pe.Add("%s: no %s id; skipped", f.Path(), what)
 		return
 	}
-	ps.pe.Add("%s: %q is not a %s id; skipped", f.at("id"), clip(id), what)
+	ps.pe.Add("%s: %q is not a %s id; skipped", f.At("id"), lenient.Clip(id), what)
 }
 
 // batches splits ids into runs of at most maxPerPage.

@@ -1,7 +1,16 @@
-// Package tags pulls hashtags and @mentions out of caption text the way the
-// networks link them: a '#' or '@' at the start or after a non-word
-// character, lower-cased, without the sign, deduplicated in order of first
-// appearance. Mentions may be fediverse-style ("@user@host").
+// Package tags pulls hashtags, @mentions, links and e-mail addresses out of
+// plain caption and bio text.
+//
+// Hashtags and Mentions read tags the way Instagram and TikTok link them: a
+// '#' or '@' at the start or after a non-word character, lower-cased,
+// without the sign, deduplicated in order of first appearance. Mentions may
+// be fediverse-style ("@user@host"). StrictHashtags reads them by the
+// stricter rule Mastodon and YouTube link them by: the '#' must begin a word
+// and must not stand inside a URL. Normalize tidies a tag given on its own
+// (an API's tag field, a search query).
+//
+// Links, Email and IsEmail read web links and e-mail addresses; PublicURL
+// and Dedupe tidy the lists they make.
 package tags
 
 import (
@@ -62,7 +71,9 @@ func hasLetter(s string) bool {
 	return false
 }
 
-func isWord(r rune) bool {
+// IsTagRune reports whether r can stand in a hashtag: a letter, a digit, a
+// combining mark or '_'.
+func IsTagRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r) || r == '_'
 }
 
@@ -74,18 +85,18 @@ func scan(text string, sign rune, f func(string)) {
 	prev := rune(-1)
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if r == sign && (prev == -1 || !(isWord(prev) || prev == sign || prev == '/' || prev == '&')) {
+		if r == sign && (prev == -1 || !(IsTagRune(prev) || prev == sign || prev == '/' || prev == '&')) {
 			j := i + size
 			for j < len(text) {
 				c, cs := utf8.DecodeRuneInString(text[j:])
-				ok := isWord(c)
+				ok := IsTagRune(c)
 				if sign == '@' && (c == '.' || c == '-') {
 					ok = true
 				}
 				if sign == '@' && c == '@' && j > i+size && !strings.Contains(text[i+size:j], "@") {
 					// user@host: a second '@' followed by a host name.
 					if k := j + cs; k < len(text) {
-						if n, _ := utf8.DecodeRuneInString(text[k:]); isWord(n) {
+						if n, _ := utf8.DecodeRuneInString(text[k:]); IsTagRune(n) {
 							ok = true
 						}
 					}
@@ -105,4 +116,68 @@ func scan(text string, sign rune, f func(string)) {
 		prev = r
 		i += size
 	}
+}
+
+// StrictHashtags returns the hashtags in text by the rule Mastodon and
+// YouTube link them by: a '#' (or full-width '＃') at the start or after a
+// space or opening punctuation, not inside a URL, followed by letters,
+// digits, marks or '_' with at least one letter. Results are lower case,
+// without '#', in order of first appearance, and never nil. Unlike
+// Hashtags, "site.example#tag" and "(x)#tag" hold no tag.
+func StrictHashtags(text string) []string {
+	var out []string
+	rs := []rune(text)
+	for i := 0; i < len(rs); i++ {
+		if rs[i] != '#' && rs[i] != '＃' {
+			continue
+		}
+		if i > 0 && !tagBoundary(rs[i-1]) {
+			continue
+		}
+		if InURL(rs, i) {
+			continue
+		}
+		j := i + 1
+		for j < len(rs) && IsTagRune(rs[j]) {
+			j++
+		}
+		if tag := Normalize(string(rs[i+1 : j])); tag != "" && strings.ContainsFunc(tag, unicode.IsLetter) {
+			out = append(out, tag)
+		}
+		i = j - 1
+	}
+	return Dedupe(out)
+}
+
+// tagBoundary reports whether a '#' after r begins a tag for StrictHashtags.
+func tagBoundary(r rune) bool {
+	return unicode.IsSpace(r) || strings.ContainsRune("([\"'“‘«,;:!?", r)
+}
+
+// InURL reports whether position i of rs lies in a whitespace-delimited
+// word that is a URL (it holds "://" or starts with "www." before i).
+func InURL(rs []rune, i int) bool {
+	start := i
+	for start > 0 && !unicode.IsSpace(rs[start-1]) {
+		start--
+	}
+	word := strings.ToLower(string(rs[start:i]))
+	return strings.Contains(word, "://") || strings.HasPrefix(word, "www.")
+}
+
+// Normalize lower-cases a tag and drops a leading '#'; it returns "" for
+// something that cannot be a tag (empty, spaces, another '#', longer than
+// 100 characters).
+func Normalize(t string) string {
+	t = strings.TrimSpace(t)
+	t = strings.TrimLeft(t, "#＃")
+	if t == "" || utf8.RuneCountInString(t) > 100 || strings.ContainsAny(t, "#＃") {
+		return ""
+	}
+	for _, r := range t {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return ""
+		}
+	}
+	return strings.ToLower(t)
 }

@@ -2,6 +2,7 @@ package tags
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +28,148 @@ func TestHashtagsAndMentions(t *testing.T) {
 		if got := Mentions(tt.text); !reflect.DeepEqual(got, tt.mentions) {
 			t.Errorf("Mentions(%q) = %q, want %q", tt.text, got, tt.mentions)
 		}
+	}
+}
+
+func TestStrictHashtags(t *testing.T) {
+	long := strings.Repeat("a", 101)
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"", []string{}},
+		{"Morning #Run, #run and #日本!", []string{"run", "日本"}},
+		{"＃Fullwidth (#Paren) \"#quoted\" «#guillemet", []string{"fullwidth", "paren", "quoted", "guillemet"}},
+		{"site.example#tag (x)#tag a#b @#c", []string{}},
+		{"https://x.example/?q=1,#frag www.y.example/#z #after", []string{"after"}},
+		{"#123 #_ #a_1 #2024goals", []string{"a_1", "2024goals"}},
+		{"#cafe\u0301 #" + long + " #ok", []string{"cafe\u0301", "ok"}},
+		{"#a#b", []string{"a"}},
+	}
+	for _, tt := range tests {
+		got := StrictHashtags(tt.text)
+		if got == nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("StrictHashtags(%q) = %#v, want %#v", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	tests := map[string]string{
+		" #Tag ":                 "tag",
+		"##x":                    "x",
+		"＃Ｔａｇ":                   "ｔａｇ",
+		"a#b":                    "",
+		"two words":              "",
+		"tab\there":              "",
+		"":                       "",
+		"#":                      "",
+		strings.Repeat("é", 100): strings.Repeat("é", 100),
+		strings.Repeat("é", 101): "",
+	}
+	for in, want := range tests {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIsTagRune(t *testing.T) {
+	for r, want := range map[rune]bool{'a': true, 'É': true, '7': true, '٣': true, '_': true, '\u0301': true, '-': false, '.': false, '#': false, ' ': false} {
+		if got := IsTagRune(r); got != want {
+			t.Errorf("IsTagRune(%q) = %v, want %v", r, got, want)
+		}
+	}
+}
+
+func TestInURL(t *testing.T) {
+	tests := []struct {
+		text string
+		at   int // rune index
+		want bool
+	}{
+		{"see https://x.example/#a", 22, true},
+		{"www.x.example#a", 13, true},
+		{"WWW.X.EXAMPLE#a", 13, true},
+		{"https://x.example #a", 18, false},
+		{"x.example#a", 9, false},
+		{"#a", 0, false},
+	}
+	for _, tt := range tests {
+		rs := []rune(tt.text)
+		if rs[tt.at] != '#' {
+			t.Fatalf("test %q: rune %d is %q, not '#'", tt.text, tt.at, rs[tt.at])
+		}
+		if got := InURL(rs, tt.at); got != tt.want {
+			t.Errorf("InURL(%q, %d) = %v, want %v", tt.text, tt.at, got, tt.want)
+		}
+	}
+}
+
+func TestLinks(t *testing.T) {
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"", []string{}},
+		{"no links here, just a.example", []string{}},
+		{"see www.Example.com/path, (https://a.example/x). http://a.example ftp://no https://a.example/x",
+			[]string{"https://www.Example.com/path", "https://a.example/x", "http://a.example"}},
+		{"“https://q.example/é” https:// HTTPS://UP.example", []string{"https://q.example/%C3%A9", "https://UP.example"}},
+	}
+	for _, tt := range tests {
+		got := Links(tt.text)
+		if got == nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Links(%q) = %#v, want %#v", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestEmail(t *testing.T) {
+	tests := map[string]string{
+		"write to Anna.B+pr@Mail.Example.com.":       "anna.b+pr@mail.example.com",
+		"follow @anna@social.example":                "",
+		"mailto:x@y.io or z@w.io":                    "x@y.io",
+		"(hi@x.example)":                             "hi@x.example",
+		"a@b.c and ü@x.example and a@b_c.com":        "",
+		"first@one.example second@two.example":       "first@one.example",
+		"MAILTO:Boss@Brand.example":                  "boss@brand.example",
+		"handles a@b@c.com and dots a@.com, a@b.c0m": "",
+	}
+	for in, want := range tests {
+		if got := Email(in); got != want {
+			t.Errorf("Email(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for w, want := range map[string]bool{"a@b.io": true, "a.b-c_d%e+f@x-y.example": true, "a@b": false, "@b.io": false, "a@b@c.io": false, "a b@c.io": false, "a@b.i": false} {
+		if got := IsEmail(w); got != want {
+			t.Errorf("IsEmail(%q) = %v, want %v", w, got, want)
+		}
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	tests := map[string]string{
+		" https://x.example/a?b=1 ": "https://x.example/a?b=1",
+		"HTTP://X.example":          "http://X.example",
+		"javascript:alert(1)":       "",
+		"//x.example/a":             "",
+		"https://":                  "",
+		"mailto:a@b.io":             "",
+		"https://x.example/%zz":     "",
+	}
+	for in, want := range tests {
+		if got := PublicURL(in); got != want {
+			t.Errorf("PublicURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDedupe(t *testing.T) {
+	if got := Dedupe(nil); got == nil || len(got) != 0 {
+		t.Errorf("Dedupe(nil) = %#v, want an empty, non-nil slice", got)
+	}
+	if got, want := Dedupe([]string{"b", "", "a", "b", "A"}), []string{"b", "a", "A"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Dedupe = %q, want %q", got, want)
 	}
 }

@@ -1,8 +1,20 @@
-package bluesky
-
-// This file is shared, identical but for the package clause, by the
-// mastodon, bluesky and youtube sources: a lenient reader for JSON API
-// responses that keeps what it can read and names what it cannot.
+// Package lenient reads JSON API responses (Mastodon REST, Bluesky XRPC,
+// YouTube Data API) without trusting them. It keeps what it can read and
+// names what it cannot:
+//
+//   - ReadTree decodes a body once into a tree of map[string]any, []any,
+//     string, json.Number, bool and nil. A damaged body (cut short, trailing
+//     garbage) is first cut back by Repair to the part that can be read, and
+//     the error says at which byte reading stopped.
+//   - ObjectAt and Fields read members of that tree by name. Each read that
+//     meets the wrong type, an unreadable count or time, or an unrendered
+//     template placeholder ("{{ name }}") records an issue, with the path of
+//     the member (e.g. "items[2].statistics.viewCount"), in a
+//     source.ParseError, and returns the zero value: absent strings are "",
+//     and unknown counts and times are nil, never 0.
+//
+// Clip and Snippet shorten untrusted values for those issues.
+package lenient
 
 import (
 	"bytes"
@@ -11,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,19 +31,19 @@ import (
 	"github.com/creatorscout/creatorscout/crawler/source"
 )
 
-// maxDepth bounds how deeply repairJSON follows nested values.
+// maxDepth bounds how deeply Repair follows nested values.
 const maxDepth = 200
 
 // errCut marks a number with nothing but white space after it: the input
 // may have been cut inside it, so it is not trusted.
 var errCut = errors.New("input ends inside a value")
 
-// repairJSON returns data unchanged when it is valid JSON. Otherwise it
+// Repair returns data unchanged when it is valid JSON. Otherwise it
 // rebuilds the readable prefix as valid JSON, closing open arrays and
 // objects and dropping the member or element that was cut, and returns an
 // error that says where reading stopped. It returns nil when nothing at all
 // could be read.
-func repairJSON(data []byte) (json.RawMessage, error) {
+func Repair(data []byte) (json.RawMessage, error) {
 	if json.Valid(data) {
 		return data, nil
 	}
@@ -144,8 +155,9 @@ func writeString(buf *bytes.Buffer, s string) {
 	buf.Write(b)
 }
 
-// firstByte is the first non-space byte of raw, or 0.
-func firstByte(raw []byte) byte {
+// FirstByte is the first non-space byte of raw, or 0. Sources use it to
+// tell a JSON body ('{' or '[') from anything else before reading it.
+func FirstByte(raw []byte) byte {
 	for _, c := range raw {
 		switch c {
 		case ' ', '\t', '\r', '\n':
@@ -156,15 +168,15 @@ func firstByte(raw []byte) byte {
 	return 0
 }
 
-// readTree decodes data once into a tree of map[string]any, []any, string,
+// ReadTree decodes data once into a tree of map[string]any, []any, string,
 // json.Number, bool and nil. Damaged JSON is first cut back to what can be
-// read (see repairJSON); the error then says where. The tree is nil when
+// read (see Repair); the error then says where. The tree is nil when
 // nothing could be read.
-func readTree(data []byte) (any, error) {
+func ReadTree(data []byte) (any, error) {
 	if v, ok := decodeWhole(data); ok {
 		return v, nil
 	}
-	raw, err := repairJSON(data)
+	raw, err := Repair(data)
 	if raw == nil {
 		return nil, err
 	}
@@ -189,18 +201,19 @@ func decodeWhole(data []byte) (any, bool) {
 	return v, true
 }
 
-// fields is one JSON object being read, with the path that names it in
+// Fields is one JSON object being read, with the path that names it in
 // issues (e.g. "items[2].statistics") and the ParseError collecting them.
-type fields struct {
+// The Fields of an absent or unreadable object read every member as absent.
+type Fields struct {
 	m    map[string]any
 	path string
 	pe   *source.ParseError
 }
 
-// objectAt reads v as an object. A value that is not an object is an
-// issue, and yields empty fields that read as absent.
-func objectAt(v any, path string, pe *source.ParseError) (fields, bool) {
-	f := fields{path: path, pe: pe}
+// ObjectAt reads v as an object. A value that is not an object is an
+// issue, and yields empty Fields that read as absent.
+func ObjectAt(v any, path string, pe *source.ParseError) (Fields, bool) {
+	f := Fields{path: path, pe: pe}
 	switch t := v.(type) {
 	case nil:
 		return f, false
@@ -208,85 +221,95 @@ func objectAt(v any, path string, pe *source.ParseError) (fields, bool) {
 		f.m = t
 		return f, true
 	}
-	pe.Add("%s: %s is not an object", path, snippet(v))
+	pe.Add("%s: %s is not an object", path, Snippet(v))
 	return f, false
 }
 
-// arrayAt reads v as an array; anything else is an issue and yields nil.
-func arrayAt(v any, path string, pe *source.ParseError) []any {
+// ArrayAt reads v as an array; anything else is an issue and yields nil.
+func ArrayAt(v any, path string, pe *source.ParseError) []any {
 	switch t := v.(type) {
 	case nil:
 		return nil
 	case []any:
 		return t
 	}
-	pe.Add("%s: %s is not an array", path, snippet(v))
+	pe.Add("%s: %s is not an array", path, Snippet(v))
 	return nil
 }
 
-func (f fields) at(key string) string {
+// Path is the path that names the object in issues ("" for the top level).
+func (f Fields) Path() string { return f.path }
+
+// Value is the raw value under key: nil when it is absent or null.
+func (f Fields) Value(key string) any { return f.m[key] }
+
+// At is the path that names the member key in issues.
+func (f Fields) At(key string) string {
 	if f.path == "" {
 		return key
 	}
 	return f.path + "." + key
 }
 
-// has reports whether key is present and not null.
-func (f fields) has(key string) bool { return f.m[key] != nil }
+// Has reports whether key is present and not null.
+func (f Fields) Has(key string) bool { return f.m[key] != nil }
 
-// obj reads the object under key.
-func (f fields) obj(key string) fields {
-	o, _ := objectAt(f.m[key], f.at(key), f.pe)
+// Obj reads the object under key; absent reads as empty Fields.
+func (f Fields) Obj(key string) Fields {
+	o, _ := ObjectAt(f.m[key], f.At(key), f.pe)
 	return o
 }
 
-// arr reads the array under key.
-func (f fields) arr(key string) []any { return arrayAt(f.m[key], f.at(key), f.pe) }
+// Arr reads the array under key; absent is nil.
+func (f Fields) Arr(key string) []any { return ArrayAt(f.m[key], f.At(key), f.pe) }
 
-// str reads a string; absent or null is "", another type is an issue. A
+// Str reads a string; absent or null is "", another type is an issue. A
 // value that is only an unrendered template placeholder counts as absent.
-func (f fields) str(key string) string {
+func (f Fields) Str(key string) string {
 	v := f.m[key]
 	if v == nil {
 		return ""
 	}
 	s, ok := v.(string)
 	if !ok {
-		f.pe.Add("%s: %s is not a string", f.at(key), snippet(v))
+		f.pe.Add("%s: %s is not a string", f.At(key), Snippet(v))
 		return ""
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	if isTemplate(s) {
-		f.pe.Add("%s: %s is an unrendered template", f.at(key), snippet(v))
+	if IsTemplate(s) {
+		f.pe.Add("%s: %s is an unrendered template", f.At(key), Snippet(v))
 		return ""
 	}
 	return s
 }
 
-// Tri-state of a boolean member.
+// BoolState says how a boolean member was read.
+type BoolState int
+
+// The states of a boolean member.
 const (
-	boolAbsent = iota // absent or null
-	boolOK            // a JSON boolean
-	boolBad           // present with another type
+	BoolAbsent BoolState = iota // absent or null
+	BoolOK                      // a JSON boolean
+	BoolBad                     // present with another type
 )
 
-// boolean reads a JSON boolean and says whether it was absent, read, or of
+// Bool reads a JSON boolean and says whether it was absent, read, or of
 // another type (an issue).
-func (f fields) boolean(key string) (v bool, state int) {
+func (f Fields) Bool(key string) (v bool, state BoolState) {
 	switch t := f.m[key].(type) {
 	case nil:
-		return false, boolAbsent
+		return false, BoolAbsent
 	case bool:
-		return t, boolOK
+		return t, BoolOK
 	}
-	f.pe.Add("%s: %s is not a boolean", f.at(key), snippet(f.m[key]))
-	return false, boolBad
+	f.pe.Add("%s: %s is not a boolean", f.At(key), Snippet(f.m[key]))
+	return false, BoolBad
 }
 
-// count reads a non-negative count given as a JSON integer or a string of
+// Count reads a non-negative count given as a JSON integer or a string of
 // digits (the YouTube form). Absent or null is nil; anything else that is
 // not a count is nil and an issue. It never turns the unreadable into 0.
-func (f fields) count(key string) *int64 {
+func (f Fields) Count(key string) *int64 {
 	v := f.m[key]
 	var n int64
 	problem := "is not a count"
@@ -299,7 +322,7 @@ func (f fields) count(key string) *int64 {
 		n, problem = parseCount(strings.TrimSpace(t))
 	}
 	if problem != "" {
-		f.pe.Add("%s: %s %s", f.at(key), snippet(v), problem)
+		f.pe.Add("%s: %s %s", f.At(key), Snippet(v), problem)
 		return nil
 	}
 	return &n
@@ -335,25 +358,25 @@ func parseCount(s string) (n int64, problem string) {
 	return n, ""
 }
 
-// time reads an RFC 3339 timestamp; absent is nil, unreadable is nil and an
+// Time reads an RFC 3339 timestamp; absent is nil, unreadable is nil and an
 // issue. Times are returned in UTC.
-func (f fields) time(key string) *time.Time {
-	s := f.str(key)
+func (f Fields) Time(key string) *time.Time {
+	s := f.Str(key)
 	if s == "" {
 		return nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
 	if err != nil {
-		f.pe.Add("%s: %q is not an RFC 3339 time", f.at(key), clip(s))
+		f.pe.Add("%s: %q is not an RFC 3339 time", f.At(key), Clip(s))
 		return nil
 	}
 	t = t.UTC()
 	return &t
 }
 
-// isTemplate reports whether s is nothing but an unrendered template
+// IsTemplate reports whether s is nothing but an unrendered template
 // placeholder such as "{{ name }}", "${name}" or "<%= name %>".
-func isTemplate(s string) bool {
+func IsTemplate(s string) bool {
 	s = strings.TrimSpace(s)
 	switch {
 	case strings.HasPrefix(s, "{{") && strings.HasSuffix(s, "}}"),
@@ -365,47 +388,24 @@ func isTemplate(s string) bool {
 	return false
 }
 
-// snippet shows a JSON value in an issue, shortened and valid UTF-8.
-func snippet(v any) string {
+// Snippet shows a JSON value in an issue, shortened and valid UTF-8.
+func Snippet(v any) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if enc.Encode(v) != nil {
-		return clip(fmt.Sprint(v))
+		return Clip(fmt.Sprint(v))
 	}
-	return clip(strings.TrimSpace(b.String()))
+	return Clip(strings.TrimSpace(b.String()))
 }
 
-// clip shortens s to a readable length for an issue.
-func clip(s string) string {
+// Clip shortens s to at most 40 runes (and an ellipsis) of valid UTF-8 for
+// an issue.
+func Clip(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if utf8.RuneCountInString(s) <= 40 {
 		return s
 	}
 	r := []rune(s)
 	return string(r[:40]) + "…"
-}
-
-// publicURL returns s when it is an absolute http(s) URL, else "".
-func publicURL(s string) string {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	return u.String()
-}
-
-// dedupe drops empty and repeated strings, keeping the first occurrence. It
-// never returns nil, so JSON shows [] rather than null.
-func dedupe(in []string) []string {
-	out := make([]string, 0, len(in))
-	seen := make(map[string]bool, len(in))
-	for _, s := range in {
-		if s == "" || seen[s] {
-			continue
-		}
-		seen[s] = true
-		out = append(out, s)
-	}
-	return out
 }
