@@ -1,0 +1,235 @@
+package simnet
+
+// Niche is one topic creators post about, with the words their bios use and
+// the hashtags their posts carry (most used first).
+type Niche struct {
+	Name     string   // slug, e.g. "personal-finance"
+	Label    string   // human label
+	BioWords []string // phrases that appear in bios
+	Tags     []string // hashtags without '#', most popular first
+	lines    []string // caption sentences
+}
+
+// niches is the taxonomy, about 30 topics.
+var niches = []Niche{
+	{"beauty", "Beauty & makeup",
+		[]string{"makeup artist", "beauty junkie", "MUA", "glam lover", "lipstick hoarder", "drugstore beauty"},
+		[]string{"beauty", "makeup", "mua", "makeuptutorial", "glam", "beautytips", "lipstick", "makeuplook", "eyeshadow", "beautyblogger"},
+		[]string{"Soft glam for a Tuesday because why not", "Tried the viral foundation hack so you don't have to", "Five-minute makeup for school runs", "This lip combo is my whole personality now", "Full face using only drugstore products", "Swatched every shade so you can pick yours"}},
+	{"skincare", "Skincare",
+		[]string{"skincare nerd", "licensed esthetician", "SPF evangelist", "skin barrier advocate", "acne journey"},
+		[]string{"skincare", "skincareroutine", "spf", "glowingskin", "acne", "skincaretips", "retinol", "skinbarrier", "kbeauty", "selfcare"},
+		[]string{"My AM routine, step by step", "Retinol mistakes I made so you don't", "Reapply your SPF, this is your sign", "Barrier repair week three update", "Ranking every cleanser I used this year", "Glass skin is mostly lighting, let's talk"}},
+	{"fitness", "Fitness",
+		[]string{"personal trainer", "strength coach", "gym rat", "powerlifter", "online coaching"},
+		[]string{"fitness", "gym", "workout", "fitnessmotivation", "strengthtraining", "legday", "personaltrainer", "gymlife", "hiit", "fitfam"},
+		[]string{"Leg day finisher that humbled me", "Progressive overload explained in 60 seconds", "New deadlift PR, 140kg", "Full-body dumbbell workout you can do at home", "Rest days are part of the plan", "Form check: hip hinge basics"}},
+	{"yoga", "Yoga & pilates",
+		[]string{"yoga teacher", "pilates instructor", "RYT 200", "mat pilates", "breathwork guide"},
+		[]string{"yoga", "pilates", "yogapractice", "yogateacher", "reformerpilates", "yogaeveryday", "mobility", "vinyasa", "yogainspiration", "mindfulmovement"},
+		[]string{"Morning flow to open tight hips", "Reformer class recap", "Ten minutes of breathwork before emails", "Wall pilates for beginners", "Sun salutations at sunrise", "Slow yin session for heavy days"}},
+	{"running", "Running",
+		[]string{"runner", "marathoner", "run coach", "ultrarunner", "trail runner"},
+		[]string{"running", "marathon", "runnersofinstagram", "trailrunning", "runningcommunity", "halfmarathon", "ultramarathon", "runner", "parkrun", "marathontraining"},
+		[]string{"Long run Sunday, 28k in the rain", "Marathon block week 9 recap", "Easy pace really means easy", "New half marathon PB", "Trail shoes that survived the mud", "Track Tuesday intervals"}},
+	{"food", "Food & recipes",
+		[]string{"food lover", "recipe developer", "home cook", "foodie", "easy recipes"},
+		[]string{"food", "foodie", "recipe", "homecooking", "dinnerideas", "easyrecipes", "foodporn", "instafood", "comfortfood", "weeknightdinner"},
+		[]string{"One-pan dinner in 25 minutes", "Crispy chili oil noodles for lazy nights", "My grandma's stew, slightly upgraded", "Meal prep for the week under 30 bucks", "The sauce is the whole point", "Roast chicken, three ways"}},
+	{"vegan", "Vegan & plant-based",
+		[]string{"vegan", "plant-based", "plant based recipes", "cruelty free living"},
+		[]string{"vegan", "plantbased", "veganrecipes", "veganfood", "whatveganseat", "plantbasedrecipes", "vegansofig", "crueltyfree", "veganeats", "meatlessmonday"},
+		[]string{"Vegan mac and cheese that fooled my dad", "High-protein plant-based bowl", "Tofu scramble, but make it fluffy", "Plant-based on a budget: week one", "Cashew cream fixes everything"}},
+	{"baking", "Baking",
+		[]string{"home baker", "sourdough obsessed", "pastry chef", "cake decorator", "bread baker"},
+		[]string{"baking", "sourdough", "bread", "homebaking", "cake", "pastry", "cookies", "bakersofinstagram", "sourdoughbread", "cakedecorating"},
+		[]string{"Sourdough crumb shot, day 200 of my starter", "Brown butter cookies straight out of the oven", "Lamination attempt number four", "Birthday cake for a very picky eight-year-old", "Cinnamon rolls for a grey morning"}},
+	{"local-food", "Local food guides",
+		[]string{"food guide", "restaurant reviews", "best eats in town", "local eats", "hidden gems hunter"},
+		[]string{"localeats", "foodguide", "restaurantreview", "hiddengems", "bestfood", "eatlocal", "brunch", "streetfood", "foodspot", "wheretoeat"},
+		[]string{"Best tacos in town, ranked", "Hidden gem alert: family-run dumpling spot", "Brunch spots worth the queue", "Street food crawl, part three", "New opening on the high street, honest review"}},
+	{"gaming", "Gaming",
+		[]string{"gamer", "variety streamer", "twitch affiliate", "esports caster", "cozy games"},
+		[]string{"gaming", "gamer", "twitch", "streamer", "videogames", "esports", "cozygames", "pcgaming", "nintendoswitch", "gamingcommunity"},
+		[]string{"Stream tonight at 8, come hang", "Cozy game recommendations for winter", "Finally beat the final boss", "Rating my setup upgrades", "Speedrun attempt number 41"}},
+	{"parenting", "Parenting",
+		[]string{"mom of three", "dad of two", "parenting", "toddler mom", "family life"},
+		[]string{"parenting", "momlife", "dadlife", "toddlerlife", "motherhood", "familytime", "parentingtips", "kidsactivities", "newmom", "fatherhood"},
+		[]string{"Toddler-approved lunchbox ideas", "Rainy day activities that saved us", "Bedtime routine that finally works", "Real talk about the newborn weeks", "School run survival kit"}},
+	{"personal-finance", "Personal finance",
+		[]string{"personal finance", "money coach", "budgeting", "investing", "debt free", "FIRE"},
+		[]string{"personalfinance", "budgeting", "investing", "moneytips", "debtfree", "financialfreedom", "savings", "fire", "financialliteracy", "frugalliving"},
+		[]string{"How I budget on an irregular income", "Index funds in plain English", "Three money habits that changed everything", "Emergency fund first, always", "Our grocery budget for a family of four"}},
+	{"b2b-saas", "B2B SaaS",
+		[]string{"B2B SaaS", "founder", "product marketing", "growth lead", "startup operator"},
+		[]string{"saas", "b2b", "startup", "productmanagement", "founder", "growthmarketing", "buildinpublic", "sales", "b2bmarketing", "entrepreneur"},
+		[]string{"What we learned shipping pricing v3", "Cold outbound is not dead, it's lazy", "Building in public: month 14 MRR update", "Demo calls that convert", "Churn interviews taught me more than dashboards"}},
+	{"tech", "Tech",
+		[]string{"tech reviewer", "software engineer", "developer", "gadget nerd", "open source"},
+		[]string{"tech", "technology", "gadgets", "programming", "coding", "developer", "techreview", "ai", "opensource", "desksetup"},
+		[]string{"Unboxing the new mechanical keyboard", "My desk setup for deep work", "Open source tools I use every day", "Phone camera comparison in low light", "Rewrote my dotfiles again"}},
+	{"sustainability", "Sustainability",
+		[]string{"sustainability", "zero waste", "climate communicator", "eco living", "slow living"},
+		[]string{"sustainability", "zerowaste", "sustainableliving", "ecofriendly", "climateaction", "plasticfree", "reuse", "slowfashion", "gogreen", "lowwaste"},
+		[]string{"Zero-waste swaps that actually stuck", "Mending my jeans instead of buying new", "Composting in a tiny apartment", "Climate anxiety and what helps", "Refill shop haul"}},
+	{"fashion", "Fashion",
+		[]string{"fashion", "stylist", "outfit inspo", "thrift queen", "streetwear"},
+		[]string{"fashion", "ootd", "style", "outfitinspo", "streetwear", "thrifted", "fashionblogger", "whatiwore", "styleinspo", "capsulewardrobe"},
+		[]string{"Three ways to style one blazer", "Thrift haul from the weekend", "Capsule wardrobe for autumn", "Outfit of the day, office edition", "Denim on denim, yes really"}},
+	{"travel", "Travel",
+		[]string{"travel", "travel blogger", "wanderlust", "digital nomad", "solo traveler"},
+		[]string{"travel", "wanderlust", "travelgram", "solotravel", "digitalnomad", "traveltips", "exploremore", "backpacking", "travelblogger", "roadtrip"},
+		[]string{"48 hours in the old town", "Packing list for two weeks carry-on only", "Sunrise from the viewpoint nobody told me about", "Night train diaries", "Cheap flights are a lifestyle"}},
+	{"pets", "Pets",
+		[]string{"dog mom", "cat dad", "pet lover", "dog trainer", "rescue advocate"},
+		[]string{"dogsofinstagram", "catsofinstagram", "pets", "dog", "puppy", "adoptdontshop", "dogtraining", "cat", "rescuedog", "petlovers"},
+		[]string{"Meet the newest member of the family", "Recall training, week two", "The cat has opinions about my work calls", "Rescue update: six months home", "Zoomies at the beach"}},
+	{"education", "Education",
+		[]string{"teacher", "educator", "study tips", "tutor", "edtech"},
+		[]string{"education", "teacher", "studytips", "teachersofinstagram", "learning", "studygram", "edtech", "teaching", "students", "classroom"},
+		[]string{"Study method that got me through finals", "Classroom setup for the new term", "Three memory tricks backed by research", "Teacher life: marking weekend", "How I plan a lesson in 20 minutes"}},
+	{"home-diy", "Home & DIY",
+		[]string{"DIY", "home renovation", "interior design", "woodworking", "home decor"},
+		[]string{"diy", "homedecor", "homerenovation", "interiordesign", "woodworking", "homeimprovement", "diyproject", "renovation", "homesweethome", "upcycling"},
+		[]string{"Kitchen cabinet makeover for under 200", "Built a floating shelf from scrap wood", "Before and after: the hallway", "Renter-friendly upgrades", "Tiling the bathroom myself, wish me luck"}},
+	{"photography", "Photography",
+		[]string{"photographer", "film photography", "portrait photographer", "landscape photographer"},
+		[]string{"photography", "photographer", "filmphotography", "portrait", "landscapephotography", "streetphotography", "photooftheday", "35mm", "canon", "sonyalpha"},
+		[]string{"Golden hour portrait session", "Shot on expired film, no regrets", "Editing workflow in five steps", "Street photography walk downtown", "Blue hour over the harbour"}},
+	{"music", "Music",
+		[]string{"musician", "singer-songwriter", "producer", "DJ", "guitarist"},
+		[]string{"music", "musician", "singer", "songwriter", "guitar", "producer", "newmusic", "livemusic", "indiemusic", "cover"},
+		[]string{"New single out Friday", "Acoustic cover of a song I love", "Studio day, vocals done", "Gig tonight, doors at 8", "Writing session with friends"}},
+	{"books", "Books",
+		[]string{"book lover", "bookstagram", "avid reader", "booktok", "author"},
+		[]string{"books", "bookstagram", "booktok", "reading", "bookworm", "booklover", "bookrecommendations", "amreading", "fantasybooks", "bookclub"},
+		[]string{"Five-star reads this month", "Fantasy series worth your weekend", "Annotating my favourite chapter", "Book club pick for November", "My TBR pile is a tower now"}},
+	{"wellness", "Health & wellness",
+		[]string{"wellness", "health coach", "nutritionist", "mental health advocate", "holistic health"},
+		[]string{"wellness", "health", "mentalhealth", "selfcare", "nutrition", "healthylifestyle", "mindfulness", "guthealth", "healthyhabits", "wellbeing"},
+		[]string{"Small habits that improved my sleep", "Gut-friendly breakfast ideas", "Checking in on your mental health today", "Hydration reminder", "Walking is underrated"}},
+	{"outdoors", "Outdoors",
+		[]string{"hiker", "outdoors", "camping", "climber", "adventurer"},
+		[]string{"hiking", "outdoors", "camping", "climbing", "nature", "mountains", "getoutside", "trail", "wildcamping", "optoutside"},
+		[]string{"Summit push at 5am", "Wild camping essentials", "Bouldering session after work", "Fall colours on the ridge", "Hut to hut, day three"}},
+	{"cycling", "Cycling",
+		[]string{"cyclist", "bikepacking", "gravel rider", "road cycling", "bike commuter"},
+		[]string{"cycling", "bikepacking", "gravelbike", "roadcycling", "bikelife", "mtb", "cyclinglife", "bike", "bikecommute", "strava"},
+		[]string{"Gravel loop with 1,200m of climbing", "Bikepacking setup for the weekend", "Commuting by bike in winter", "Chain waxing, worth it?", "Club ride recap"}},
+	{"coffee", "Coffee",
+		[]string{"coffee", "barista", "latte art", "specialty coffee", "home barista"},
+		[]string{"coffee", "coffeetime", "latteart", "barista", "specialtycoffee", "espresso", "coffeelover", "pourover", "coffeeshop", "homebarista"},
+		[]string{"Dialing in a new light roast", "Latte art progress, week six", "Pour-over recipe I keep coming back to", "Coffee shop tour of the neighbourhood", "Cold brew ratios tested"}},
+	{"beer-wine", "Beer & wine",
+		[]string{"sommelier", "craft beer", "wine lover", "natural wine", "homebrewer"},
+		[]string{"wine", "craftbeer", "winelover", "naturalwine", "beer", "sommelier", "homebrew", "winetasting", "ipa", "vino"},
+		[]string{"Natural wine picks under 20", "Hazy IPA taste test", "Pairing wine with takeout", "Homebrew batch four is bottled", "Harvest visit at a tiny vineyard"}},
+	{"cars", "Cars",
+		[]string{"car enthusiast", "car reviews", "JDM", "EV driver", "detailing"},
+		[]string{"cars", "carsofinstagram", "jdm", "ev", "cardetailing", "carreview", "supercars", "carlifestyle", "electricvehicle", "motorsport"},
+		[]string{"Long-term EV review, one year in", "Detailing a very dusty classic", "Track day recap", "Road trip range test", "Restoring the old hatchback"}},
+	{"art", "Art",
+		[]string{"artist", "illustrator", "painter", "ceramicist", "digital art"},
+		[]string{"art", "artist", "illustration", "painting", "digitalart", "sketchbook", "watercolor", "ceramics", "artwork", "procreate"},
+		[]string{"Sketchbook tour, volume three", "Watercolour landscape timelapse", "Commissions open this month", "Glazing day at the studio", "Ink drawing, start to finish"}},
+}
+
+// genericTags are tags any creator sprinkles on posts.
+var genericTags = []string{"instagood", "photooftheday", "weekend", "reels", "fyp", "mondaymotivation", "smallbusiness", "community", "inspiration", "lifestyle"}
+
+// genericLines are caption sentences that fit any niche.
+var genericLines = []string{
+	"Happy Monday, friends", "Saving this for later", "Tell me your favourite in the comments", "Link in bio",
+	"Which one would you pick?", "Part two is coming", "Thank you for 10k!", "Story time", "Honest thoughts below",
+	"Back with a new one", "Swipe for the details", "Weekend mood",
+}
+
+// localLines are caption sentences in the few languages local creators post in.
+var localLines = map[string][]string{
+	"de": {"Neues Video ist online", "Schönes Wochenende euch allen", "Was meint ihr dazu?", "Endlich wieder Zeit dafür", "Mein ehrliches Fazit nach einem Monat", "Heute gibt es etwas Neues"},
+	"es": {"Nuevo vídeo ya disponible", "Feliz fin de semana a todos", "¿Qué opináis?", "Por fin tengo tiempo para esto", "Mi opinión sincera después de un mes", "Hoy os traigo algo nuevo"},
+	"fr": {"Nouvelle vidéo en ligne", "Bon week-end à tous", "Vous en pensez quoi ?", "Enfin du temps pour ça", "Mon avis honnête après un mois", "Aujourd'hui je vous montre quelque chose de nouveau"},
+	"pt": {"Vídeo novo no ar", "Bom fim de semana a todos", "O que vocês acham?", "Finalmente tempo para isso", "Minha opinião sincera depois de um mês", "Hoje trago uma novidade"},
+	"it": {"Nuovo video online", "Buon weekend a tutti", "Voi cosa ne pensate?", "Finalmente un po' di tempo per questo", "La mia opinione sincera dopo un mese", "Oggi vi mostro una novità"},
+	"nl": {"Nieuwe video staat online", "Fijn weekend allemaal", "Wat vinden jullie ervan?", "Eindelijk weer tijd hiervoor", "Mijn eerlijke mening na een maand", "Vandaag iets nieuws"},
+}
+
+// Brand is an advertiser creators work with. Its accounts exist on
+// Mastodon (first instance), Bluesky and Instagram so mentions resolve.
+type Brand struct {
+	Name    string   // display name
+	Handle  string   // handle used on every platform
+	Aliases []string // other ways captions name it
+	Niches  []string // niche slugs it sponsors in
+	Code    string   // discount code stem, e.g. "PEAK"
+}
+
+// brands is the advertiser list. All names are invented.
+var brands = []Brand{
+	{"Lumiere Skin", "lumiereskin", []string{"Lumière", "Lumiere"}, []string{"skincare", "beauty"}, "GLOW"},
+	{"Velvet Theory", "velvettheory", nil, []string{"beauty"}, "VELVET"},
+	{"Dewdrop Labs", "dewdroplabs", []string{"Dewdrop"}, []string{"skincare"}, "DEW"},
+	{"Hue & Co", "hueandco", []string{"Hue and Co"}, []string{"beauty", "fashion"}, "HUE"},
+	{"PeakFuel", "peakfuel", []string{"Peak Fuel"}, []string{"fitness", "running", "cycling"}, "PEAK"},
+	{"IronNorth", "ironnorthgear", []string{"Iron North"}, []string{"fitness"}, "IRON"},
+	{"Stridewell", "stridewell", nil, []string{"running"}, "STRIDE"},
+	{"Mantra Mats", "mantramats", nil, []string{"yoga", "wellness"}, "MANTRA"},
+	{"Greenfork", "greenforkfoods", []string{"Greenfork Foods"}, []string{"food", "vegan"}, "FORK"},
+	{"Oat & Ember", "oatandember", []string{"Oat and Ember"}, []string{"vegan", "coffee", "baking"}, "OAT"},
+	{"Crumb Society", "crumbsociety", nil, []string{"baking"}, "CRUMB"},
+	{"Tablehop", "tablehopapp", nil, []string{"local-food", "food"}, "HOP"},
+	{"Pixel Forge", "pixelforgegg", []string{"PixelForge"}, []string{"gaming"}, "FORGE"},
+	{"Nestling", "nestlingbaby", nil, []string{"parenting"}, "NEST"},
+	{"Ledgerly", "ledgerlyapp", nil, []string{"personal-finance"}, "LEDGER"},
+	{"Coinwell", "coinwellapp", nil, []string{"personal-finance"}, "COIN"},
+	{"Stackpilot", "stackpilothq", nil, []string{"b2b-saas", "tech"}, "STACK"},
+	{"Funnelcraft", "funnelcraft", nil, []string{"b2b-saas"}, "FUNNEL"},
+	{"Voltframe", "voltframe", nil, []string{"tech", "gaming"}, "VOLT"},
+	{"Nimbus Audio", "nimbusaudio", []string{"Nimbus"}, []string{"tech", "music"}, "NIMBUS"},
+	{"Refill Republic", "refillrepublic", nil, []string{"sustainability"}, "REFILL"},
+	{"Loop Threads", "loopthreads", nil, []string{"fashion", "sustainability"}, "LOOP"},
+	{"Atelier Nord", "ateliernord", nil, []string{"fashion"}, "NORD"},
+	{"Wayfarer Packs", "wayfarerpacks", []string{"Wayfarer"}, []string{"travel", "outdoors"}, "WAY"},
+	{"Roamly", "roamlytravel", nil, []string{"travel"}, "ROAM"},
+	{"Pawsome Supply", "pawsomesupply", []string{"Pawsome"}, []string{"pets"}, "PAWS"},
+	{"Whisker Kitchen", "whiskerkitchen", nil, []string{"pets"}, "WHISKER"},
+	{"Brightpath Learning", "brightpathlearn", []string{"Brightpath"}, []string{"education"}, "BRIGHT"},
+	{"Timber & Tack", "timberandtack", []string{"Timber and Tack"}, []string{"home-diy"}, "TIMBER"},
+	{"Hearthline", "hearthlinehome", nil, []string{"home-diy"}, "HEARTH"},
+	{"Silverhalide", "silverhalidefilm", nil, []string{"photography"}, "FILM"},
+	{"Lenscraft", "lenscraftoptics", nil, []string{"photography"}, "LENS"},
+	{"Chordline", "chordlinemusic", nil, []string{"music"}, "CHORD"},
+	{"Dog-Ear Books", "dogearbooks", []string{"Dog Ear Books"}, []string{"books"}, "DOGEAR"},
+	{"Kindred Greens", "kindredgreens", nil, []string{"wellness", "vegan"}, "KINDRED"},
+	{"Calmkit", "calmkitapp", nil, []string{"wellness", "yoga"}, "CALM"},
+	{"Summit Supply Co.", "summitsupplyco", []string{"Summit Supply"}, []string{"outdoors", "travel"}, "SUMMIT"},
+	{"Spokesmith", "spokesmith", nil, []string{"cycling"}, "SPOKE"},
+	{"Northbean Roasters", "northbeanroasters", []string{"Northbean"}, []string{"coffee"}, "BEAN"},
+	{"Cellar Club", "cellarclub", nil, []string{"beer-wine"}, "CELLAR"},
+	{"Hopworks Collective", "hopworkscollective", []string{"Hopworks"}, []string{"beer-wine"}, "HOPS"},
+	{"Torque Garage", "torquegarage", nil, []string{"cars"}, "TORQUE"},
+	{"Inkwell Supply", "inkwellsupply", []string{"Inkwell"}, []string{"art"}, "INK"},
+}
+
+var firstNames = []string{
+	"Ava", "Liam", "Maya", "Noah", "Zoë", "Ethan", "Priya", "Mateo", "Chloé", "Lucas", "Amara", "Kenji", "Sofía", "Omar",
+	"Hannah", "Diego", "Leila", "Finn", "Aisha", "Jonas", "Mia", "Arjun", "Camila", "Felix", "Nora", "Kwame", "Isla",
+	"Luca", "Yuki", "Sam", "Elena", "Theo", "Fatima", "Oscar", "Ines", "Ravi", "Clara", "Tomás", "Grace", "Hugo", "Ana",
+	"Jamal", "Freya", "Marco", "Sana", "Leo", "Emma", "Daniel", "Lina", "Kai", "Rosa", "Ben", "Jade", "Max", "Nina",
+	"Alex", "Olivia", "Ibrahim", "Julia", "Mei", "Carlos", "Sara", "Jack", "Lea", "Tariq", "Eva", "Ruby", "Oliver",
+	"Aurora", "Malik", "Zara", "Elias", "Chiara", "Pedro", "Hana", "Erik", "Lucía", "Dev", "Charlotte", "Amir", "Beatriz",
+	"Riley", "Sophie", "Nikolai", "Anaïs", "Tom", "Lily", "Jin", "Paula", "Adam", "Ivy", "Matteo", "Naomi", "Björn",
+	"Layla", "Andrés", "Keira", "Joe", "Maja", "Wei",
+}
+
+var lastNames = []string{
+	"Nguyen", "Garcia", "Smith", "Müller", "Rossi", "Kim", "Patel", "Okafor", "Silva", "Dubois", "Tanaka", "Novak",
+	"Johansson", "Fernández", "Cohen", "O'Brien", "Kowalski", "Haddad", "Mensah", "Larsen", "Moreau", "Costa", "Schmidt",
+	"Brown", "Wilson", "Ito", "Singh", "Ali", "Andersson", "Romano", "Lopez", "Baker", "Fischer", "Martin", "Santos",
+	"Walker", "Hughes", "Jensen", "Popescu", "Yilmaz", "Chen", "Park", "Reyes", "Murphy", "Kelly", "Weber", "Bianchi",
+	"Ramírez", "Clarke", "Hoffmann", "Torres", "Morris", "Lambert", "Van Dijk", "De Vries", "Nowak", "Horvat", "Ahmed",
+	"Adeyemi", "Sato", "Khan", "Ivanova", "Hansen", "Lund", "Rocha", "Cruz", "Bernard", "Petit", "Wright", "Evans",
+	"Mori", "Nakamura", "Das", "Mehta", "Gomez", "Herrera", "Koch", "Wagner", "Berg", "Lindqvist", "Stewart", "Campbell",
+	"Jung", "Choi", "Lee", "Wood", "Hall", "Fox", "Rivera", "Ortiz", "Quinn", "Byrne", "Sousa", "Lima", "Moreno", "Ruiz",
+	"Vidal", "Okoye", "Banda", "Osei",
+}
