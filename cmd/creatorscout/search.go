@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/creatorscout/creatorscout/creator"
+)
+
+func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("search", stderr)
+	cfgPath := fs.String("config", "", "config file (for data_dir)")
+	dataDir := fs.String("data", "", "data directory (overrides data_dir)")
+	apiURL := fs.String("api", "", "query a running server at this base URL instead of the local index")
+	asJSON := fs.Bool("json", false, "print the JSON result instead of a table")
+	params := map[string]*multiFlag{}
+	for _, p := range []struct{ name, help string }{
+		{"q", "text in bio, captions and name"}, {"platform", "platform (repeatable)"},
+		{"niche", "niche (repeatable)"}, {"country", "ISO country code (repeatable)"},
+		{"city", "city (repeatable)"}, {"tier", "nano|micro|macro|mega (repeatable)"},
+		{"hashtag", "hashtag posted lately (repeatable)"}, {"brand", "brand mentioned (repeatable)"},
+		{"min-followers", "at least this many followers"}, {"max-followers", "at most this many followers"},
+		{"min-er", "engagement rate at least (0.03 or 3%)"}, {"max-er", "engagement rate at most"},
+		{"sort", "relevance, followers, -engagement_rate, last_post_at ... ('-' = descending)"},
+		{"limit", "results per page (1-100)"}, {"cursor", "next_cursor from the previous page"},
+	} {
+		m := &multiFlag{}
+		params[p.name] = m
+		fs.Var(m, p.name, p.help)
+	}
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	v := url.Values{}
+	for name, m := range params {
+		for _, val := range *m {
+			v.Add(strings.ReplaceAll(name, "-", "_"), val)
+		}
+	}
+	q, err := creator.QueryFromValues(v)
+	if err != nil {
+		return usagef("--%s: %s", strings.ReplaceAll(creator.ErrorParam(err), "_", "-"), creator.ErrorMessage(err))
+	}
+
+	var res *creator.SearchResult
+	if *apiURL != "" {
+		res, err = searchAPI(ctx, *apiURL, v)
+	} else {
+		cfg, lerr := loadConfig(*cfgPath, *dataDir)
+		if lerr != nil {
+			return lerr
+		}
+		ix, oerr := openIndex(cfg)
+		if oerr != nil {
+			return oerr
+		}
+		defer ix.Close()
+		res, err = ix.Search(ctx, q)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printTable(stdout, res)
+	return nil
+}
+
+func searchAPI(ctx context.Context, base string, v url.Values) (*creator.SearchResult, error) {
+	u, err := url.Parse(strings.TrimRight(base, "/") + "/v1/creators")
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, usagef("--api %q is not an http(s) URL", base)
+	}
+	u.RawQuery = v.Encode()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct{ Code, Message, Param string } `json:"error"`
+		}
+		json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e)
+		return nil, fmt.Errorf("%s: %s %s", resp.Status, e.Error.Param, e.Error.Message)
+	}
+	var res creator.SearchResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return nil, fmt.Errorf("decode response: %w", err)
+	}
+	return &res, nil
+}
+
+func printTable(w io.Writer, res *creator.SearchResult) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tFOLLOWERS\tTIER\tER\tNICHES\tLOCATION")
+	for _, h := range res.Hits {
+		loc := ""
+		if h.Location != nil {
+			loc = strings.Trim(strings.Join([]string{h.Location.City, h.Location.Country}, ", "), ", ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", oneLine(h.ID), count(h.Followers), h.Tier,
+			percent(h.EngagementRate), oneLine(strings.Join(h.Niches, ",")), oneLine(loc))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d of %d", len(res.Hits), res.Total)
+	if res.NextCursor != "" {
+		fmt.Fprintf(w, "; next page: --cursor %s", res.NextCursor)
+	}
+	fmt.Fprintln(w)
+}
+
+// oneLine keeps crawled text from breaking the table or the terminal:
+// control characters (escape sequences among them) become spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func count(n *int64) string {
+	if n == nil {
+		return "?"
+	}
+	return fmt.Sprint(*n)
+}
+
+func percent(f *float64) string {
+	if f == nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.2f%%", *f*100)
+}

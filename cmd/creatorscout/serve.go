@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/creatorscout/creatorscout/api"
+	"github.com/creatorscout/creatorscout/config"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	cfgPath := fs.String("config", "", "config file (see creatorscout.example.yaml)")
+	dataDir := fs.String("data", "", "data directory (overrides data_dir)")
+	addr := fs.String("addr", "", "listen address (overrides api.addr)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath, *dataDir)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.API.Addr = *addr
+	}
+	a, err := openApp(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	srv, err := a.server()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "serving on http://%s\n", cfg.API.Addr)
+	return srv.Start(ctx, cfg.API.Addr)
+}
+
+// apiConfig maps the file's api settings to the API's.
+func apiConfig(c config.API) api.Config {
+	out := api.DefaultConfig()
+	out.BodyLimit = int64(c.BodyLimit)
+	out.RequestTimeout = c.SearchTimeout
+	out.ReadHeaderTimeout = c.ReadHeaderTimeout
+	out.ReadTimeout = c.ReadTimeout
+	out.WriteTimeout = c.WriteTimeout
+	out.IdleTimeout = c.IdleTimeout
+	out.CORSOrigins = c.CORSOrigins
+	out.TrustedProxies = c.TrustedProxies
+	out.RateLimit = api.Rate{Rate: c.RateLimit.Rate, Burst: c.RateLimit.Burst}
+	for _, k := range c.Keys {
+		out.Keys = append(out.Keys, api.Key{Name: k.Name, Hash: k.SHA256, Scope: k.Scope})
+	}
+	return out
+}
+
+func (a *app) server() (*api.Server, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return api.New(apiConfig(a.cfg.API), api.Deps{
+		Searcher: a.index, Creators: a.store, Runs: a.store, Metrics: reg, Logger: a.log,
+	})
+}
+
+func cmdHashKey(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("hash-key", stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: creatorscout hash-key KEY   (prints the sha256 to put in api.keys)")
+	}
+	if err := parseFlags(fs, args, true); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || len(fs.Arg(0)) < 16 {
+		return usagef("give one KEY of at least 16 characters")
+	}
+	fmt.Fprintln(stdout, api.HashKey(fs.Arg(0)))
+	return nil
+}
