@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/creatorscout/creatorscout/creator"
 )
 
 // Config is the whole file. See creatorscout.example.yaml for every key.
@@ -129,6 +131,51 @@ type Analysis struct {
 	Tiers       Tiers               `yaml:"tiers"`
 	Brands      map[string][]string `yaml:"brands"` // brand -> handles and aliases
 	Niches      map[string][]string `yaml:"niches"` // extra niches or keywords: niche -> keywords/#hashtags
+	Prices      Prices              `yaml:"prices"`
+}
+
+// Prices is the basis of the price-per-post estimate: a range per tier for
+// one Instagram post, a multiplier per platform and multipliers for
+// engagement above or below the tier's expected band.
+type Prices struct {
+	Currency       string                `yaml:"currency"`
+	Base           map[string]PriceRange `yaml:"base"`            // tier -> range
+	PlatformFactor map[string]float64    `yaml:"platform_factor"` // platform -> multiplier
+	HighERFactor   float64               `yaml:"high_er_factor"`
+	LowERFactor    float64               `yaml:"low_er_factor"`
+	Source         string                `yaml:"source"` // the basis, shown with every estimate
+}
+
+// PriceRange is a price per post; no max means "and up".
+type PriceRange struct {
+	Min float64  `yaml:"min"`
+	Max *float64 `yaml:"max"`
+}
+
+// PriceTable converts the config to the analysis' price table.
+func (p Prices) PriceTable() creator.PriceTable {
+	t := creator.PriceTable{
+		Currency: p.Currency, PlatformFactor: p.PlatformFactor,
+		HighERFactor: p.HighERFactor, LowERFactor: p.LowERFactor, Source: p.Source,
+		Base: map[string]creator.PriceRange{},
+	}
+	for tier, r := range p.Base {
+		t.Base[tier] = creator.PriceRange{Min: r.Min, Max: r.Max}
+	}
+	return t
+}
+
+func defaultPrices() Prices {
+	t := creator.DefaultPriceTable()
+	p := Prices{
+		Currency: t.Currency, PlatformFactor: t.PlatformFactor,
+		HighERFactor: t.HighERFactor, LowERFactor: t.LowERFactor, Source: t.Source,
+		Base: map[string]PriceRange{},
+	}
+	for tier, r := range t.Base {
+		p.Base[tier] = PriceRange{Min: r.Min, Max: r.Max}
+	}
+	return p
 }
 
 // Tiers are the lower follower bounds of micro, macro and mega.
@@ -205,6 +252,7 @@ func Default() Config {
 			WindowPosts: 30,
 			WindowDays:  90,
 			Tiers:       Tiers{Micro: 10_000, Macro: 100_000, Mega: 1_000_000},
+			Prices:      defaultPrices(),
 		},
 		Jobs:     Jobs{Snowball: Snowball{Depth: 1, Budget: 500}},
 		Schedule: Schedule{Cron: "0 2 * * *", TimeZone: "UTC", Jitter: 10 * time.Minute},

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/creatorscout/creatorscout/creator"
 )
 
 // Validate checks every value and returns a *KeyError naming the first bad key.
@@ -60,6 +62,22 @@ func (c *Config) Validate() error {
 				return keyErr("analysis.brands."+brand, "an alias is empty")
 			}
 		}
+	}
+	for tier, r := range a.Prices.Base {
+		if !oneOf(tier, creator.Tiers...) {
+			return keyErr("analysis.prices.base."+tier, "%q is not a tier (nano, micro, macro, mega)", tier)
+		}
+		if r.Min < 0 || (r.Max != nil && *r.Max < r.Min) {
+			return keyErr("analysis.prices.base."+tier, "needs 0 <= min <= max, has min %g", r.Min)
+		}
+	}
+	for platform := range a.Prices.PlatformFactor {
+		if !oneOf(platform, creator.Platforms...) {
+			return keyErr("analysis.prices.platform_factor."+platform, "%q is not a platform (%s)", platform, strings.Join(creator.Platforms, ", "))
+		}
+	}
+	if err := a.Prices.PriceTable().Validate(); err != nil {
+		return keyErr("analysis."+creator.ErrorParam(err), "%s", creator.ErrorMessage(err))
 	}
 	for niche := range a.Niches {
 		if strings.TrimSpace(niche) == "" {

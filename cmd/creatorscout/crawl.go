@@ -65,6 +65,7 @@ func analysisOptions(cfg config.Config) creator.Options {
 	o.Tiers = creator.TierThresholds{Micro: cfg.Analysis.Tiers.Micro, Macro: cfg.Analysis.Tiers.Macro, Mega: cfg.Analysis.Tiers.Mega}
 	o.Brands = cfg.Analysis.Brands
 	o.ExtraNiches = cfg.Analysis.Niches
+	o.Prices = cfg.Analysis.Prices.PriceTable()
 	return o
 }
 

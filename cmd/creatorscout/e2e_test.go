@@ -106,6 +106,18 @@ func TestEndToEnd(t *testing.T) {
 	if one.Creator.ID != withPosts || len(one.Posts) == 0 {
 		t.Fatalf("creator %s: got id %q with %d posts", withPosts, one.Creator.ID, len(one.Posts))
 	}
+	// Every figure comes with its evidence.
+	a := one.Creator.Analysis
+	switch {
+	case a == nil:
+		t.Fatalf("creator %s has no analysis evidence", withPosts)
+	case a.Engagement == nil || len(a.Engagement.PostIDs) == 0 || a.Engagement.Formula == "":
+		t.Errorf("engagement evidence missing: %+v", a.Engagement)
+	case len(a.Niches) == 0 || len(a.Niches[0].Evidence) == 0:
+		t.Errorf("niche evidence missing: %+v", a.Niches)
+	case a.Tier == nil || a.Authenticity == nil || len(a.Authenticity.Signals) == 0 || a.Price == nil || a.Disclosures == nil:
+		t.Errorf("tier, authenticity, price or disclosure evidence missing: %+v", a)
+	}
 	for _, p := range one.Posts {
 		if p.Disclosure.Class == "" || p.SourceURL == "" || p.FetchedAt.IsZero() {
 			t.Errorf("post %s lacks disclosure class, source URL or fetch time", p.ID)
