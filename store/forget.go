@@ -360,7 +360,17 @@ func forgetTx(ctx context.Context, tx querier, key, reason string, at time.Time)
 	}
 	for _, col := range []string{"url", "meta"} {
 		if err := scrub(ctx, tx, tr, "frontier", "id", col, func(k any) error {
-			_, err := tx.ExecContext(ctx, `DELETE FROM frontier WHERE id=?`, k)
+			// A queued item whose time is still to come may be leased by a
+			// crawl that is fetching it right now (the page that showed
+			// the opt-out) or holding it for later: it becomes a tombstone
+			// with no trace of the creator, so the crawl's done, retry or
+			// drop still succeeds; leased again, its URL is no http URL and
+			// the crawler drops it. Every other item goes.
+			if _, err := tx.ExecContext(ctx, `UPDATE frontier SET url='forgotten:'||id, meta=NULL, kind='',
+				host='', err_kind='forgotten' WHERE id=? AND state=? AND not_before>?`, k, frontierQueued, at.UnixNano()); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `DELETE FROM frontier WHERE id=? AND url NOT LIKE 'forgotten:%'`, k)
 			return err
 		}); err != nil {
 			return err
