@@ -79,6 +79,7 @@ type options struct {
 	runID         int64
 	progress      func(Progress)
 	progressEvery time.Duration
+	outcome       func(Outcome)
 }
 
 // WithClock sets the clock (default: the system clock).
@@ -125,6 +126,7 @@ type Crawler struct {
 	runID         int64
 	progress      func(Progress)
 	progressEvery time.Duration
+	outcome       func(Outcome) // WithOutcome
 
 	rules        []hostRule
 	transport    *http.Transport
@@ -172,6 +174,7 @@ func New(cfg Config, sources []source.Source, sink Sink, opts ...Option) (*Crawl
 		runID:         o.runID,
 		progress:      o.progress,
 		progressEvery: o.progressEvery,
+		outcome:       o.outcome,
 		robots:        robots.NewCache(),
 		hostMem:       map[string]hostMemory{},
 	}

@@ -247,6 +247,7 @@ func (r *run) fetchRobots(j job, ev *event) {
 		}
 		retryAt = now.Add(d)
 		r.countErr(KindRobots, 1)
+		r.reportOutcome(FrontierItem{URL: j.robots}, status, kind, true)
 		c.log.Warn("robots.txt unreachable; host waits", "url", j.robots, "status", status, "kind", kind, "err", err, "retry_at", retryAt)
 	}
 	rules := c.robots.Store(j.origin, now, outcome, body, retryAt)
@@ -315,6 +316,7 @@ func (r *run) fetch(j job, ev *event) {
 	}
 	now := c.clock.Now()
 	status := resp.StatusCode
+	r.reportOutcome(it, status, "", false)
 	host := c.metrics.host(j.key)
 	c.metrics.fetches.WithLabelValues(host, statusLabel(status)).Inc()
 	c.metrics.bytes.WithLabelValues(host).Add(float64(len(resp.Body)))
@@ -380,6 +382,7 @@ func (r *run) fetchFailed(j job, ev *event, err error) {
 	}
 	kind := errKind(err)
 	c.metrics.fetches.WithLabelValues(c.metrics.host(j.key), kind).Inc()
+	r.reportOutcome(it, 0, kind, false)
 	r.countErr(kind, 1)
 	c.log.Info("fetch failed", "url", it.URL, "kind", kind, "err", err)
 	if transientKind(kind) {
@@ -487,19 +490,24 @@ func (r *run) pushNext(it FrontierItem, base *url.URL, next []source.Request, no
 		return 0, nil
 	}
 	depth := it.Depth + 1
-	if depth > cfg.MaxDepth {
+	if depth > cfg.MaxDepth && !restartsDepth(next) {
 		r.c.metrics.rejected.WithLabelValues(RejectDepth).Add(float64(len(next)))
 		return 0, nil
 	}
 	items := make([]FrontierItem, 0, len(next))
 	for _, n := range next {
+		d := nextDepth(depth, n) // snowball.go: an admitted snowball profile starts again at 1
+		if d > cfg.MaxDepth {
+			r.c.metrics.rejected.WithLabelValues(RejectDepth).Inc()
+			continue
+		}
 		u, reason := canonicalURL(n.URL, base, cfg.MaxURLLength, cfg.MaxSegmentRepeats)
 		if reason != "" {
 			r.c.metrics.rejected.WithLabelValues(reason).Inc()
 			r.c.log.Debug("link refused", "from", it.URL, "url", truncate(n.URL, 200), "reason", reason)
 			continue
 		}
-		items = append(items, FrontierItem{URL: u.String(), Kind: n.Kind, Meta: n.Meta, Depth: depth, Host: hostKey(u)})
+		items = append(items, FrontierItem{URL: u.String(), Kind: n.Kind, Meta: n.Meta, Depth: d, Host: hostKey(u)})
 	}
 	if len(items) == 0 {
 		return 0, nil

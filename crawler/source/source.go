@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,54 @@ const (
 	KindPage    = "page"    // any other page (link-in-bio, about)
 )
 
+// Meta keys every source understands.
+const (
+	// MetaSnowball marks snowball discovery: creators @mentioned by
+	// creators already found. Its value is the hop count, "1" for a creator
+	// mentioned by one the crawl found through a hashtag, brand or profile
+	// job. A source copies it from a snowballed profile's page onto the
+	// requests for that creator's posts, and the mentions read there are
+	// one hop further.
+	MetaSnowball = "snowball"
+	// MetaSnowballID is the creator id ("platform:handle") a snowball
+	// profile Request is for. Only the Request that starts a snowball hop
+	// carries it; whoever bounds the snowball (depth, budget) counts those.
+	MetaSnowballID = "snowball_id"
+	// MetaBrand names the brand whose search led to a Request.
+	MetaBrand = "brand"
+)
+
+// maxHop bounds the hop count read from Meta.
+const maxHop = 1000
+
+// SnowballHop is the snowball hop of a page or Request from its Meta: 0
+// when it was not reached by snowballing (or the value is unreadable).
+func SnowballHop(meta map[string]string) int {
+	n, err := strconv.Atoi(meta[MetaSnowball])
+	if err != nil || n < 0 {
+		return 0
+	}
+	return min(n, maxHop)
+}
+
+// MentionMeta is the Meta of a snowball profile Request for creator id,
+// @mentioned on a page whose Meta is pageMeta: one hop further than the
+// page.
+func MentionMeta(pageMeta map[string]string, id string) map[string]string {
+	return map[string]string{
+		MetaSnowball:   strconv.Itoa(SnowballHop(pageMeta) + 1),
+		MetaSnowballID: id,
+	}
+}
+
+// CarrySnowball copies the page's snowball hop (not the id) into meta, for
+// the requests that follow a snowballed profile (its posts).
+func CarrySnowball(meta, pageMeta map[string]string) {
+	if h := SnowballHop(pageMeta); h > 0 && meta != nil {
+		meta[MetaSnowball] = strconv.Itoa(h)
+	}
+}
+
 // Result is what a source read from one page. Every Post has CreatorID set
 // when the author is known; a post whose author cannot be resolved honestly
 // keeps CreatorID empty.
@@ -78,6 +127,14 @@ type Source interface {
 type HashtagSource interface {
 	Source
 	HashtagRequests(tag string) []Request
+}
+
+// SearchSource can search posts by free text: a brand's @handle or name,
+// for the competitor search. The authors of matching posts are queued as
+// profile Requests, as a hashtag search queues them.
+type SearchSource interface {
+	Source
+	SearchRequests(query string) []Request
 }
 
 // ProfileSource can start a profile job from a handle or a profile URL. ok

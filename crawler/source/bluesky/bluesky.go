@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
 )
@@ -56,7 +57,11 @@ func init() { source.Register(Name, New) }
 var (
 	_ source.HashtagSource = (*Source)(nil)
 	_ source.ProfileSource = (*Source)(nil)
+	_ source.SearchSource  = (*Source)(nil)
 )
+
+// maxQuery bounds a free-text search, in bytes.
+const maxQuery = 200
 
 // Source is the Bluesky AppView source.
 type Source struct {
@@ -97,6 +102,7 @@ const (
 	kindProfiles          // getProfiles: {profiles: [...]}
 	kindFeed              // getAuthorFeed: {feed: [feedViewPost]}
 	kindPosts             // searchPosts, getPosts: {posts: [postView]}
+	kindError             // an XRPC error body
 )
 
 // kindOf reads the page kind from an XRPC path.
@@ -115,8 +121,8 @@ func kindOf(path string) pageKind {
 }
 
 // Detect claims pages on a configured host, app.bsky XRPC paths, and, when
-// the URL says nothing, JSON with "did" and "handle" or a feed of posts
-// with at:// URIs.
+// the URL says nothing, JSON with "did" and "handle", a feed of posts with
+// at:// URIs, or an XRPC error body.
 func (s *Source) Detect(u *url.URL, body []byte) bool {
 	if u != nil {
 		if s.hosts[strings.ToLower(u.Host)] || strings.HasPrefix(u.Path, "/xrpc/app.bsky.") {
@@ -141,6 +147,18 @@ func (s *Source) HashtagRequests(tag string) []source.Request {
 		Kind: source.KindHashtag,
 		Meta: map[string]string{metaTag: tag},
 	}}
+}
+
+// SearchRequests searches posts for free text, such as a brand's
+// "@handle" or name; the authors of the posts found are asked for by
+// profile. A query that is empty, too long or not valid UTF-8 asks nothing.
+func (s *Source) SearchRequests(query string) []source.Request {
+	query = strings.TrimSpace(query)
+	if query == "" || len(query) > maxQuery || !utf8.ValidString(query) {
+		return nil
+	}
+	q := url.Values{"q": {query}, "limit": {strconv.Itoa(searchLimit)}}
+	return []source.Request{{URL: s.xrpc(nil, "app.bsky.feed.searchPosts", q), Kind: source.KindSearch}}
 }
 
 // ProfileRequests accepts a handle ("alice.bsky.social", "@alice.bsky.social"),

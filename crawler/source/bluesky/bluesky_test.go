@@ -256,6 +256,11 @@ func TestDetect(t *testing.T) {
 		{"", search, true},
 		{"", []byte(`{"acct":"a","followers_count":1}`), false},
 		{"", []byte(`{"posts":[{"uri":"https://x"}]}`), false},
+		{"", []byte(`{"error":"InvalidRequest","message":"Profile not found"}`), true}, // an XRPC error
+		{"", []byte(`{"error":"AuthMissing"}`), true},
+		{"", []byte(`{"error":"Record not found"}`), false},                        // Mastodon's Error entity
+		{"", []byte(`{"error":"InvalidRequest","message":"x","code":400}`), false}, // not the XRPC shape
+		{"", []byte(`{"error":{"code":403,"message":"quota"}}`), false},
 		{"", []byte(`{"kind":"youtube#videoListResponse"}`), false},
 		{"", nil, false},
 	}
@@ -321,6 +326,66 @@ func TestHashtagRequests(t *testing.T) {
 	}
 }
 
+func TestSearchRequests(t *testing.T) {
+	s, err := New(source.Options{BaseURL: "http://127.0.0.1:9000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := s.(source.SearchSource)
+	reqs := ss.SearchRequests(" @peakfuel.bsky.social ")
+	if len(reqs) != 1 || reqs[0].URL != "http://127.0.0.1:9000/xrpc/app.bsky.feed.searchPosts?limit=25&q=%40peakfuel.bsky.social" ||
+		reqs[0].Kind != source.KindSearch || reqs[0].Meta[metaTag] != "" {
+		t.Errorf("search requests %+v", reqs)
+	}
+	for _, q := range []string{"", "  ", strings.Repeat("x", 201), "bad\xff"} {
+		if got := ss.SearchRequests(q); got != nil {
+			t.Errorf("SearchRequests(%q) = %+v, want nothing", q, got)
+		}
+	}
+	// A search's authors are profile requests with no tag.
+	body, _ := os.ReadFile("testdata/search_posts.json")
+	res, _ := s.Parse(&source.Page{URL: mustURL(t, reqs[0].URL), Status: 200, Body: body, FetchedAt: fetchedAt})
+	if len(res.Next) == 0 {
+		t.Fatal("a search asks for no authors")
+	}
+	for _, n := range res.Next {
+		if n.Kind != source.KindProfile || n.Meta[metaTag] != "" || n.Meta[source.MetaSnowball] != "" {
+			t.Errorf("author request %+v", n)
+		}
+	}
+}
+
+// TestSnowballCarried checks that a snowballed profile's feed request keeps
+// its hop, and that the feed's mentions are one hop further.
+func TestSnowballCarried(t *testing.T) {
+	src := newSource(t)
+	body, _ := os.ReadFile("testdata/get_profile.json")
+	hop1 := map[string]string{source.MetaSnowball: "1", source.MetaSnowballID: "bluesky:maya-grows.bsky.social"}
+	res, _ := src.Parse(&source.Page{URL: mustURL(t, "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=x.y"), Status: 200, Body: body, Meta: hop1, FetchedAt: fetchedAt})
+	if len(res.Next) != 1 || res.Next[0].Meta[source.MetaSnowball] != "1" || res.Next[0].Meta[source.MetaSnowballID] != "" {
+		t.Fatalf("feed request %+v: want hop 1 carried without the snowball id", res.Next)
+	}
+	body, _ = os.ReadFile("testdata/author_feed.json")
+	res, _ = src.Parse(&source.Page{URL: mustURL(t, res.Next[0].URL), Status: 200, Body: body, Meta: res.Next[0].Meta, FetchedAt: fetchedAt})
+	if len(res.Next) == 0 {
+		t.Fatal("the feed mentions accounts, but none was asked for")
+	}
+	for _, n := range res.Next {
+		if n.Kind != source.KindProfile || n.Meta[source.MetaSnowball] != "2" || n.Meta[source.MetaSnowballID] != "bluesky:"+n.Meta[metaHandle] {
+			t.Errorf("mention request %+v: want a hop-2 profile request", n)
+		}
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*")
 	for _, file := range files {
@@ -341,11 +406,15 @@ func FuzzParse(f *testing.F) {
 	src := newSource(f)
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		page := &source.Page{Status: 200, Body: body, FetchedAt: fetchedAt}
+		if which >= 128 { // a snowballed creator's page
+			page.Meta = map[string]string{source.MetaSnowball: "2"}
+		}
 		if u := urls[int(which)%len(urls)]; u != "" {
 			page.URL, _ = url.Parse(u)
 		}
 		res, err := src.Parse(page)
 		checkInvariants(t, res, err)
+		checkNext(t, res)
 		src.Detect(page.URL, body)
 	})
 }
@@ -439,6 +508,24 @@ func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
 		if _, err := src.Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// checkNext fails on a next request the crawler could not fetch or a
+// snowball request without its hop.
+func checkNext(t *testing.T, res *source.Result) {
+	t.Helper()
+	if res == nil {
+		return
+	}
+	for _, n := range res.Next {
+		u, err := url.Parse(n.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			t.Errorf("next %q is not an absolute http(s) URL", n.URL)
+		}
+		if n.Meta[source.MetaSnowballID] != "" && source.SnowballHop(n.Meta) < 1 {
+			t.Errorf("snowball request %+v has no hop", n)
 		}
 	}
 }

@@ -39,6 +39,8 @@ func sniffTree(tree any) pageKind {
 	_, handle := m["handle"]
 	isArray := func(v any) bool { _, ok := v.([]any); return ok }
 	switch {
+	case xrpcError(m):
+		return kindError
 	case did && handle:
 		return kindProfile
 	case isArray(m["feed"]):
@@ -57,6 +59,28 @@ func sniffTree(tree any) pageKind {
 		}
 	}
 	return kindUnknown
+}
+
+// xrpcError reports an XRPC error body: {"error": "Name", "message": "..."}
+// and nothing else, the error named in PascalCase as the lexicons name them
+// ("InvalidRequest", "AccountTakedown").
+func xrpcError(m map[string]any) bool {
+	name, ok := m["error"].(string)
+	if !ok || name == "" || len(name) > 100 || name[0] < 'A' || name[0] > 'Z' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	for k, v := range m {
+		if _, isString := v.(string); k != "error" && (k != "message" || !isString) {
+			return false
+		}
+	}
+	return true
 }
 
 // parser holds what one Parse call needs.
@@ -244,6 +268,7 @@ func (ps *parser) profile(f lenient.Fields) {
 	if tag := ps.page.Meta[metaTag]; tag != "" {
 		meta[metaTag] = tag
 	}
+	source.CarrySnowball(meta, ps.page.Meta)
 	q := url.Values{"actor": {feedActor}, "limit": {strconv.Itoa(ps.s.limit)}, "filter": {"posts_no_replies"}}
 	ps.res.Next = append(ps.res.Next, source.Request{
 		URL:  ps.s.xrpc(ps.page.URL, "app.bsky.feed.getAuthorFeed", q),
@@ -252,8 +277,13 @@ func (ps *parser) profile(f lenient.Fields) {
 	})
 }
 
-// feed reads an author feed, leaving out reposts.
+// maxMentionRequests bounds the snowball requests one page may make.
+const maxMentionRequests = 50
+
+// feed reads an author feed, leaving out reposts. The accounts its posts
+// @mention become snowball profile requests (source.MetaSnowball).
 func (ps *parser) feed(top lenient.Fields) {
+	defer ps.mentionRequests()
 	for i, item := range top.Arr("feed") {
 		fv, ok := lenient.ObjectAt(item, fmt.Sprintf("feed[%d]", i), ps.pe)
 		if !ok {
@@ -268,6 +298,31 @@ func (ps *parser) feed(top lenient.Fields) {
 			ps.post(pv)
 		} else if !fv.Has("post") {
 			ps.pe.Add("%s: no post", fv.Path())
+		}
+	}
+}
+
+// mentionRequests asks for the profiles the page's posts @mention, other
+// than their authors, each once.
+func (ps *parser) mentionRequests() {
+	asked := map[string]bool{}
+	for _, p := range ps.res.Posts {
+		asked[p.CreatorID] = true
+	}
+	n := 0
+	for _, p := range ps.res.Posts {
+		for _, m := range p.Mentions {
+			id := creator.MakeID(creator.Bluesky, m)
+			if asked[id] || n >= maxMentionRequests || !(validHandle(m) || validDID(m)) {
+				continue
+			}
+			asked[id] = true
+			n++
+			r := ps.s.profileRequest(ps.page.URL, m, "")
+			for k, v := range source.MentionMeta(ps.page.Meta, id) {
+				r.Meta[k] = v
+			}
+			ps.res.Next = append(ps.res.Next, r)
 		}
 	}
 }

@@ -32,18 +32,29 @@ func FuzzParse(f *testing.F) {
 		"https://creators.example/tags/tag",
 		"https://site.example/",
 		"http://127.0.0.1:8091/someone/",
+		"http://127.0.0.1:8095/@someone",
+		"http://127.0.0.1:8095/tag/sometag",
+		"file:///tmp/saved/page.html",
+		"", // no URL: the page's canonical link, if any
 	}
-	src, err := New(source.Options{Hosts: []string{"127.0.0.1:8091=instagram"}})
+	src, err := New(source.Options{Hosts: []string{"127.0.0.1:8091=instagram", "127.0.0.1:8095=tiktok"}})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
-		u, _ := url.Parse(pages[int(which)%len(pages)])
+		var u *url.URL
+		if raw := pages[int(which)%len(pages)]; raw != "" {
+			u, _ = url.Parse(raw)
+		}
+		var meta map[string]string
+		if which >= 128 { // a snowballed creator's page
+			meta = map[string]string{source.MetaSnowball: "1"}
+		}
 		hdr := http.Header{}
 		if which%7 == 3 {
 			hdr.Set("Content-Type", "text/html; charset=shift_jis")
 		}
-		res, err := src.Parse(&source.Page{URL: u, Status: 200, Header: hdr, Body: body, FetchedAt: fetchedAt})
+		res, err := src.Parse(&source.Page{URL: u, Status: 200, Header: hdr, Body: body, Meta: meta, FetchedAt: fetchedAt})
 		if res == nil {
 			t.Fatalf("nil result (err %v)", err)
 		}
@@ -51,6 +62,7 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("error is not valid UTF-8: %q", err.Error())
 		}
 		checkValue(t, "result", reflect.ValueOf(res))
+		checkNext(t, res)
 		for _, c := range res.Creators {
 			if c.SourceURL == "" || c.FetchedAt.IsZero() {
 				t.Errorf("creator %s without provenance", c.ID)
@@ -95,6 +107,24 @@ func checkValue(t *testing.T, path string, v reflect.Value) {
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		if v.Int() < 0 {
 			t.Errorf("%s: negative %d", path, v.Int())
+		}
+	}
+}
+
+// checkNext fails on a next request the crawler could not fetch or a
+// snowball request without its hop.
+func checkNext(t *testing.T, res *source.Result) {
+	t.Helper()
+	if res == nil {
+		return
+	}
+	for _, n := range res.Next {
+		u, err := url.Parse(n.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			t.Errorf("next %q is not an absolute http(s) URL", n.URL)
+		}
+		if n.Meta[source.MetaSnowballID] != "" && source.SnowballHop(n.Meta) < 1 {
+			t.Errorf("snowball request %+v has no hop", n)
 		}
 	}
 }

@@ -17,7 +17,14 @@ func (pg *page) isHashtagPage(ld *ldData) bool {
 	if ld.person != nil {
 		return false
 	}
-	return ld.coll || len(ld.list) > 0 || tagPath.MatchString(pg.url.Path)
+	return ld.coll || len(ld.list) > 0 || tagPath.MatchString(pg.url.Path) || pg.tiktokChallenge()
+}
+
+// tiktokChallenge reports TikTok's tag page data: rehydration data with a
+// "webapp.challenge-detail" scope and no user's.
+func (pg *page) tiktokChallenge() bool {
+	s := pg.doc.Find(`script#__UNIVERSAL_DATA_FOR_REHYDRATION__`).First().Text()
+	return strings.Contains(s, `"webapp.challenge-detail"`) && !strings.Contains(s, `"webapp.user-detail"`)
 }
 
 // hashtagTag names the tag the page is for: the request's meta, else the
@@ -40,8 +47,13 @@ func (pg *page) hashtagTag() string {
 func (pg *page) hashtagNext(ld *ldData) []source.Request {
 	urls := ld.list
 	if len(urls) == 0 {
+		tiktok := pg.platform() == creator.TikTok
 		pg.doc.Find("a[href]").EachWithBreak(func(i int, s *goquery.Selection) bool {
-			if u := pg.abs(s.AttrOr("href", "")); u != "" && looksLikeProfile(u) {
+			u := pg.abs(s.AttrOr("href", ""))
+			if tiktok || hostPlatform(hostOf(u)) == creator.TikTok {
+				u = tiktokAuthor(u)
+			}
+			if u != "" && looksLikeProfile(u) {
 				urls = append(urls, u)
 			}
 			return i < maxAnchors
@@ -70,6 +82,31 @@ func (pg *page) hashtagNext(ld *ldData) []source.Request {
 		out = append(out, r)
 	}
 	return out
+}
+
+// hostOf is the host of a URL, or "".
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// tiktokVideoPath is a TikTok video link, /@author/video/{id}.
+var tiktokVideoPath = regexp.MustCompile(`^/(@[\pL\pN_.-]{1,64})/video/[0-9]{1,30}/?$`)
+
+// tiktokAuthor turns a TikTok video link into its author's profile URL, as
+// a TikTok tag page lists its videos; other links are returned as they are.
+func tiktokAuthor(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if m := tiktokVideoPath.FindStringSubmatch(u.Path); m != nil {
+		return u.Scheme + "://" + u.Host + "/" + m[1]
+	}
+	return raw
 }
 
 // maxAnchors bounds how many links a hashtag page's fallback looks at.

@@ -82,15 +82,22 @@ func knownPlatform(p string) bool {
 // Name returns "html".
 func (s *Source) Name() string { return Name }
 
-// HashtagRequests asks the base web host for its /tags/{tag} page. Without
-// a base URL there is no web host to ask and it returns nil.
+// HashtagRequests asks the base web host for its /tags/{tag} page (a
+// TikTok host, named so by its host or a "host=tiktok" entry, for its
+// /tag/{tag} page). Without a base URL there is no web host to ask and it
+// returns nil.
 func (s *Source) HashtagRequests(tag string) []source.Request {
 	tag = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(tag), "#"))
-	if s.base == nil || tag == "" {
+	if s.base == nil || tag == "" || strings.ContainsAny(tag, "/?#") {
 		return nil
 	}
+	dir := "/tags/"
+	host := strings.ToLower(s.base.Host)
+	if s.hosts[host] == creator.TikTok || hostPlatform(host) == creator.TikTok {
+		dir = "/tag/"
+	}
 	u := *s.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/tags/" + tag
+	u.Path = strings.TrimSuffix(u.Path, "/") + dir + tag
 	u.RawPath = ""
 	u.RawQuery = ""
 	return []source.Request{{URL: u.String(), Kind: source.KindHashtag, Meta: map[string]string{"hashtag": tag}}}

@@ -51,6 +51,11 @@ func TestParseGolden(t *testing.T) {
 		{name: "hcard_other_person", file: "hcard_other_person.html", url: "https://noor.example/"},
 		{name: "hcard_relme", file: "hcard_relme.html", url: "https://sam.example/about"},
 		{name: "tiktok_profile", file: "tiktok_profile.html", url: "https://www.tiktok.com/@dario.bakes"},
+		// A snowballed profile on a loopback TikTok host: its mentions are
+		// one hop further, on the same host.
+		{name: "tiktok_profile_loopback_hop1", file: "tiktok_profile.html", url: "http://127.0.0.1:8095/@dario.bakes",
+			opts: source.Options{Hosts: []string{"127.0.0.1:8095=tiktok"}}, meta: map[string]string{source.MetaSnowball: "1"}},
+		{name: "tiktok_tag", file: "tiktok_tag.html", url: "https://www.tiktok.com/tag/sourdough"},
 		{name: "hashtag_jsonld", file: "hashtag_jsonld.html", url: "https://creators.example/tags/trailrunning"},
 		{name: "hashtag_anchors", file: "hashtag_anchors.html", url: "https://social.example/tags/sourdough",
 			meta: map[string]string{"hashtag": "sourdough"}},
@@ -104,5 +109,34 @@ func TestParseGolden(t *testing.T) {
 				t.Errorf("Parse(%s) differs from %s:\n--- got\n%s\n--- want\n%s", tt.file, path, gotJSON, want)
 			}
 		})
+	}
+}
+
+func TestHashtagRequests(t *testing.T) {
+	cases := []struct {
+		opts source.Options
+		tag  string
+		want string // "" = no request
+	}{
+		{source.Options{BaseURL: "http://127.0.0.1:8091"}, "#Sourdough", "http://127.0.0.1:8091/tags/sourdough"},
+		{source.Options{BaseURL: "http://127.0.0.1:8095", Hosts: []string{"127.0.0.1:8095=tiktok"}}, "sourdough", "http://127.0.0.1:8095/tag/sourdough"},
+		{source.Options{BaseURL: "https://www.tiktok.com"}, "sourdough", "https://www.tiktok.com/tag/sourdough"},
+		{source.Options{BaseURL: "https://creators.example/"}, "café", "https://creators.example/tags/caf%C3%A9"},
+		{source.Options{}, "sourdough", ""},
+		{source.Options{BaseURL: "https://creators.example"}, "a/b", ""},
+		{source.Options{BaseURL: "https://creators.example"}, " # ", ""},
+	}
+	for _, tc := range cases {
+		src, err := New(tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs := src.HashtagRequests(tc.tag)
+		switch {
+		case tc.want == "" && reqs != nil:
+			t.Errorf("%+v %q: want no request, got %+v", tc.opts, tc.tag, reqs)
+		case tc.want != "" && (len(reqs) != 1 || reqs[0].URL != tc.want || reqs[0].Kind != source.KindHashtag):
+			t.Errorf("%+v %q: got %+v, want %s", tc.opts, tc.tag, reqs, tc.want)
+		}
 	}
 }

@@ -77,28 +77,41 @@ func (f *facts) fill(g *facts) {
 // canonical link when the page came without a URL.
 func (pg *page) setBase() {
 	if pg.url == nil {
-		for _, sel := range []string{`link[rel="canonical"]`, `meta[property="og:url"]`} {
-			v, _ := pg.doc.Find(sel).First().Attr("href")
-			if v == "" {
-				v, _ = pg.doc.Find(sel).First().Attr("content")
-			}
-			if u, err := url.Parse(strings.TrimSpace(v)); err == nil && u.IsAbs() && u.Host != "" {
-				pg.url = u
-				pg.sourceURL = clean(u.String(), 2000)
-				pg.perr.URL = pg.sourceURL
-				break
-			}
-		}
-		if pg.url == nil {
+		if pg.url = pg.canonical(); pg.url == nil {
 			return
 		}
+		pg.sourceURL = clean(pg.url.String(), 2000)
+		pg.perr.URL = pg.sourceURL
 	}
 	pg.base = pg.url
+	if pg.url.Scheme != "http" && pg.url.Scheme != "https" {
+		// A saved page (file://): relative links resolve against the
+		// address it gives for itself. Its identity still comes from its
+		// own URL, so a file cannot pose as a network's profile.
+		if c := pg.canonical(); c != nil {
+			pg.base = c
+		}
+	}
 	if href, ok := pg.doc.Find("base[href]").First().Attr("href"); ok {
 		if b, err := pg.url.Parse(strings.TrimSpace(href)); err == nil && (b.Scheme == "http" || b.Scheme == "https") {
 			pg.base = b
 		}
 	}
+}
+
+// canonical is the absolute URL the page gives for itself (canonical link,
+// else og:url), or nil.
+func (pg *page) canonical() *url.URL {
+	for _, sel := range []string{`link[rel="canonical"]`, `meta[property="og:url"]`} {
+		v, _ := pg.doc.Find(sel).First().Attr("href")
+		if v == "" {
+			v, _ = pg.doc.Find(sel).First().Attr("content")
+		}
+		if u, err := url.Parse(strings.TrimSpace(v)); err == nil && u.IsAbs() && u.Host != "" {
+			return u
+		}
+	}
+	return nil
 }
 
 // abs resolves a link against the page; it returns "" for anything but an
@@ -211,7 +224,58 @@ func (pg *page) parse(res *source.Result, rb robotsDirectives) (recognized bool)
 		p.SourceURL = pg.sourceURL
 		res.Posts = append(res.Posts, p)
 	}
+	if !rb.nofollow {
+		res.Next = pg.mentionNext(platform, id, res.Posts)
+	}
 	return true
+}
+
+// maxMentionRequests bounds the snowball requests one page may make.
+const maxMentionRequests = 50
+
+// mentionNext turns the accounts the profile's posts @mention into snowball
+// profile requests (source.MetaSnowball), where the network's profile URL
+// follows from the handle: TikTok /@handle on the same host, Mastodon
+// /@user on the account's home instance. A web page's mention names no page.
+func (pg *page) mentionNext(platform, self string, posts []creator.Post) []source.Request {
+	if platform != creator.TikTok && platform != creator.Mastodon {
+		return nil
+	}
+	seen := map[string]bool{self: true}
+	var out []source.Request
+	for _, p := range posts {
+		for _, m := range p.Mentions {
+			if len(out) >= maxMentionRequests {
+				return out
+			}
+			user, host, remote := strings.Cut(m, "@")
+			if !handleRe.MatchString(user) || hasTemplate(m) {
+				continue
+			}
+			var id, u string
+			switch {
+			case platform == creator.TikTok && !remote:
+				id, u = creator.MakeID(creator.TikTok, user), pg.url.Scheme+"://"+pg.url.Host+"/@"+user
+			case platform == creator.Mastodon:
+				if !remote {
+					host = hostKey(pg.url)
+				}
+				hu, err := url.Parse(pg.url.Scheme + "://" + host)
+				if err != nil || hu.Host != host || hu.Path != "" {
+					continue
+				}
+				id, u = creator.MakeID(creator.Mastodon, user+"@"+host), hu.String()+"/@"+user
+			default:
+				continue
+			}
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			out = append(out, source.Request{URL: clean(u, 2000), Kind: source.KindProfile, Meta: source.MentionMeta(pg.meta, id)})
+		}
+	}
+	return out
 }
 
 // profileURL is the canonical profile URL: the canonical link or og:url on

@@ -57,6 +57,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		checkValue(t, "result", reflect.ValueOf(res))
+		checkNext(t, res)
 		for _, c := range res.Creators {
 			if c.SourceURL == "" || c.FetchedAt.IsZero() || strings.Contains(c.SourceURL, "SECRET") {
 				t.Errorf("creator %s: bad provenance %q", c.ID, c.SourceURL)
@@ -101,6 +102,24 @@ func checkValue(t *testing.T, path string, v reflect.Value) {
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		if v.Int() < 0 {
 			t.Errorf("%s: negative %d", path, v.Int())
+		}
+	}
+}
+
+// checkNext fails on a next request the crawler could not fetch or a
+// snowball request without its hop.
+func checkNext(t *testing.T, res *source.Result) {
+	t.Helper()
+	if res == nil {
+		return
+	}
+	for _, n := range res.Next {
+		u, err := url.Parse(n.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			t.Errorf("next %q is not an absolute http(s) URL", n.URL)
+		}
+		if n.Meta[source.MetaSnowballID] != "" && source.SnowballHop(n.Meta) < 1 {
+			t.Errorf("snowball request %+v has no hop", n)
 		}
 	}
 }

@@ -180,11 +180,13 @@ func (s *Source) claimsURL(u *url.URL) bool {
 		strings.HasSuffix(p, "/top_media") || strings.Contains(u.Query().Get("fields"), "business_discovery")
 }
 
-// sniff recognises the response shapes by their keys.
+// sniff recognises the response shapes by their keys: business_discovery
+// (also when the body is cut short after it), a Graph API error, media
+// lists, and ig_hashtag_search's list of bare numeric hashtag ids.
 func sniff(b []byte) bool {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(b, &top) != nil {
-		return false
+		return firstKey(b) == "business_discovery"
 	}
 	if _, ok := top["business_discovery"]; ok {
 		return true
@@ -207,8 +209,41 @@ func sniff(b []byte) bool {
 				return true
 			}
 		}
+		return bareIDs(items)
 	}
 	return false
+}
+
+// bareIDs: every item is {"id": "<digits>"} (with at most a name), as
+// ig_hashtag_search answers.
+func bareIDs(items []map[string]json.RawMessage) bool {
+	for _, it := range items {
+		var id string
+		if json.Unmarshal(it["id"], &id) != nil || !isDigits(id) {
+			return false
+		}
+		for k := range it {
+			if k != "id" && k != "name" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// firstKey is the first key of a JSON object, read token by token so a
+// body cut short still shows it.
+func firstKey(b []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	t, err := dec.Token()
+	if err != nil {
+		return ""
+	}
+	k, _ := t.(string)
+	return k
 }
 
 func isDigits(s string) bool {

@@ -213,6 +213,38 @@ func (ps *parser) profile(res *source.Result, v any) {
 		return
 	}
 	res.Posts = ps.media("business_discovery.media", media["data"], id, true)
+	res.Next = ps.profileMentionRequests(res.Posts, c.Handle)
+}
+
+// profileMentionRequests turns the handles an account's own media @mention
+// into snowball business_discovery requests (source.MetaSnowball), asked
+// as the same IG user the page was asked as.
+func (ps *parser) profileMentionRequests(posts []creator.Post, self string) []source.Request {
+	base, userID, token := ps.s.base, ps.s.userID, ps.s.token
+	if u := ps.page.URL; u != nil {
+		if i := strings.LastIndex(u.Path, "/"); i >= 0 && isDigits(u.Path[i+1:]) {
+			userID = u.Path[i+1:]
+			base = &url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path[:i]}
+		}
+		if t := u.Query().Get("access_token"); t != "" {
+			token = t
+		}
+	}
+	if userID == "" || token == "" {
+		return nil
+	}
+	var out []source.Request
+	seen := map[string]bool{strings.ToLower(self): true}
+	for _, p := range posts {
+		for _, m := range p.Mentions {
+			if seen[m] || !handleRe.MatchString(m) || len(out) >= maxMentions {
+				continue
+			}
+			seen[m] = true
+			out = append(out, ps.s.profileRequest(base, userID, token, m, source.MentionMeta(ps.page.Meta, creator.MakeID(creator.Instagram, m))))
+		}
+	}
+	return out
 }
 
 // list reads {data:[...]}: hashtag ids from ig_hashtag_search, or media
@@ -322,7 +354,9 @@ func (ps *parser) hashtagMediaRequests(items []any) []source.Request {
 }
 
 // mentionRequests turns handles mentioned in hashtag media into
-// business_discovery requests: the honest way to find who posts a tag.
+// business_discovery requests. Hashtag media name no author, so these are
+// not the tag's authors but accounts someone @mentioned beside the tag: they
+// are snowball requests (source.MetaSnowball), bounded like the others.
 func (ps *parser) mentionRequests(posts []creator.Post) []source.Request {
 	suffix := ""
 	if u := ps.page.URL; u != nil {
@@ -355,7 +389,11 @@ func (ps *parser) mentionRequests(posts []creator.Post) []source.Request {
 				continue
 			}
 			seen[m] = true
-			out = append(out, ps.s.profileRequest(base, userID, token, m, meta))
+			mm := source.MentionMeta(ps.page.Meta, creator.MakeID(creator.Instagram, m))
+			for k, v := range meta {
+				mm[k] = v
+			}
+			out = append(out, ps.s.profileRequest(base, userID, token, m, mm))
 		}
 	}
 	return out

@@ -88,6 +88,7 @@ const (
 	kindStatuses          // accounts/:id/statuses
 	kindTimeline          // timelines/tag/:tag, timelines/public
 	kindAccounts          // directory
+	kindError             // an Error entity
 )
 
 // kindOf reads the page kind from an API path.
@@ -113,7 +114,8 @@ func kindOf(path string) pageKind {
 }
 
 // Detect claims pages on a configured host, Mastodon API paths, and, when
-// the URL says nothing, JSON that looks like an Account or a Status list.
+// the URL says nothing, JSON that looks like an Account, a Status list or
+// an Error entity.
 func (s *Source) Detect(u *url.URL, body []byte) bool {
 	if u != nil {
 		if s.hosts[strings.ToLower(u.Host)] || kindOf(u.Path) != kindUnknown {
@@ -154,6 +156,9 @@ func sniffTree(tree any) pageKind {
 	}
 	switch t := tree.(type) {
 	case map[string]any:
+		if apiErrorEntity(t) {
+			return kindError
+		}
 		return looks(t)
 	case []any:
 		if len(t) == 0 {
@@ -167,6 +172,20 @@ func sniffTree(tree any) pageKind {
 		}
 	}
 	return kindUnknown
+}
+
+// apiErrorEntity reports Mastodon's Error entity: {"error": "..."} with at
+// most an "error_description" beside it.
+func apiErrorEntity(m map[string]any) bool {
+	if e, ok := m["error"].(string); !ok || strings.TrimSpace(e) == "" {
+		return false
+	}
+	for k, v := range m {
+		if _, isString := v.(string); k != "error" && (k != "error_description" || !isString) {
+			return false
+		}
+	}
+	return true
 }
 
 // HashtagRequests returns the tag timeline of the base instance.

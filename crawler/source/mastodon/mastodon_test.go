@@ -90,8 +90,24 @@ func TestParseGolden(t *testing.T) {
 					!strings.Contains(r.Posts[1].Caption, "https://ofen.example.com/?ref=lena") {
 					t.Errorf("content warning or full link missing: %q", r.Posts[1].Caption)
 				}
-				if len(r.Next) != 0 || len(r.Creators) != 0 {
-					t.Errorf("a statuses page asks for nothing and names no creator: %+v", r)
+				if len(r.Creators) != 0 {
+					t.Errorf("a statuses page names no creator: %+v", r.Creators)
+				}
+				// The accounts the posts @mention are snowball requests on
+				// their home instances, one hop from the author.
+				var next []string
+				for _, n := range r.Next {
+					if n.Kind != source.KindProfile || n.Meta[source.MetaSnowball] != "1" || n.Meta[source.MetaSnowballID] != "mastodon:"+n.Meta[metaHandle] {
+						t.Errorf("mention request %+v is not a hop-1 snowball profile request", n)
+					}
+					next = append(next, n.URL)
+				}
+				wantNext := []string{
+					"https://kitchen.social/api/v1/accounts/lookup?acct=muehle_nord",
+					"https://pixel.garden/api/v1/accounts/lookup?acct=tomas",
+				}
+				if !slices.Equal(next, wantNext) {
+					t.Errorf("mention requests %q, want %q", next, wantNext)
 				}
 			},
 		},
@@ -141,6 +157,21 @@ func TestParseGolden(t *testing.T) {
 			check: func(t *testing.T, r *source.Result, err error) {
 				if c := one(t, r); c.ID != "mastodon:lena_bakes@kitchen.social" || c.SourceURL != "" {
 					t.Errorf("id %q source %q", c.ID, c.SourceURL)
+				}
+			},
+		},
+		{
+			// Without a page URL, statuses by several authors are read as a
+			// timeline: their authors are asked for, not their mentions.
+			file: "tag_timeline.json",
+			check: func(t *testing.T, r *source.Result, err error) {
+				if len(r.Next) == 0 {
+					t.Fatal("no author requests")
+				}
+				for _, n := range r.Next {
+					if n.Meta[source.MetaSnowball] != "" || !strings.HasPrefix(n.URL, "https://") {
+						t.Errorf("request %+v: want an author lookup over https", n)
+					}
 				}
 			},
 		},
@@ -285,6 +316,11 @@ func TestDetect(t *testing.T) {
 		{"", dir, true},
 		{"", []byte(`{"did":"did:plc:x","handle":"a.bsky.social"}`), false},
 		{"", []byte(`{"kind":"youtube#channelListResponse"}`), false},
+		{"", []byte(`{"error":"Record not found"}`), true}, // the Error entity
+		{"", []byte(`{"error":"invalid_token","error_description":"The access token is invalid"}`), true},
+		{"", []byte(`{"error":"InvalidRequest","message":"Profile not found"}`), false}, // an XRPC error
+		{"", []byte(`{"error":{"code":403}}`), false},
+		{"", []byte(`{"error":""}`), false},
 		{"", []byte(`<html></html>`), false},
 		{"", nil, false},
 	}
@@ -359,6 +395,40 @@ func TestHashtagAndDirectoryRequests(t *testing.T) {
 	}
 }
 
+// TestSnowballCarried checks that a snowballed account's statuses request
+// keeps its hop, and that the accounts its statuses mention are one hop
+// further.
+func TestSnowballCarried(t *testing.T) {
+	src := newSource(t)
+	body, _ := os.ReadFile("testdata/account_lookup.json")
+	u, _ := url.Parse("https://kitchen.social/api/v1/accounts/lookup?acct=lena_bakes")
+	hop2 := map[string]string{source.MetaSnowball: "2", source.MetaSnowballID: "mastodon:lena_bakes@kitchen.social"}
+	res, _ := src.Parse(&source.Page{URL: u, Status: 200, Body: body, Meta: hop2, FetchedAt: fetchedAt})
+	if len(res.Next) != 1 || res.Next[0].Meta[source.MetaSnowball] != "2" || res.Next[0].Meta[source.MetaSnowballID] != "" {
+		t.Fatalf("statuses request %+v: want hop 2 carried without the snowball id", res.Next)
+	}
+	body, _ = os.ReadFile("testdata/account_statuses.json")
+	u, _ = url.Parse(res.Next[0].URL)
+	res, _ = src.Parse(&source.Page{URL: u, Status: 200, Body: body, Meta: res.Next[0].Meta, FetchedAt: fetchedAt})
+	if len(res.Next) == 0 {
+		t.Fatal("the statuses mention accounts, but none was asked for")
+	}
+	for _, n := range res.Next {
+		if n.Meta[source.MetaSnowball] != "3" {
+			t.Errorf("mention request %+v: want hop 3", n)
+		}
+	}
+	// A tag timeline's mentions are not followed: its authors are.
+	body, _ = os.ReadFile("testdata/tag_timeline.json")
+	u, _ = url.Parse("https://kitchen.social/api/v1/timelines/tag/sourdough?limit=40")
+	res, _ = src.Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt})
+	for _, n := range res.Next {
+		if n.Meta[source.MetaSnowball] != "" {
+			t.Errorf("timeline request %+v is marked snowball", n)
+		}
+	}
+}
+
 func TestHTMLText(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"<p>a<br>b</p><p>c</p>", "a\nb\n\nc"},
@@ -395,11 +465,15 @@ func FuzzParse(f *testing.F) {
 	src := newSource(f)
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		page := &source.Page{Status: 200, Body: body, FetchedAt: fetchedAt}
+		if which >= 128 { // a snowballed creator's page
+			page.Meta = map[string]string{source.MetaSnowball: "2"}
+		}
 		if u := urls[int(which)%len(urls)]; u != "" {
 			page.URL, _ = url.Parse(u)
 		}
 		res, err := src.Parse(page)
 		checkInvariants(t, res, err)
+		checkNext(t, res)
 		src.Detect(page.URL, body)
 	})
 }
@@ -493,6 +567,24 @@ func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
 		if _, err := src.Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// checkNext fails on a next request the crawler could not fetch or a
+// snowball request without its hop.
+func checkNext(t *testing.T, res *source.Result) {
+	t.Helper()
+	if res == nil {
+		return
+	}
+	for _, n := range res.Next {
+		u, err := url.Parse(n.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			t.Errorf("next %q is not an absolute http(s) URL", n.URL)
+		}
+		if n.Meta[source.MetaSnowballID] != "" && source.SnowballHop(n.Meta) < 1 {
+			t.Errorf("snowball request %+v has no hop", n)
 		}
 	}
 }

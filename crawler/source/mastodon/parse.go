@@ -59,6 +59,9 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 	}
 	if kind == kindUnknown {
 		kind = sniffTree(tree)
+		if kind == kindStatuses && manyAuthors(tree) {
+			kind = kindTimeline // one account's statuses have one author
+		}
 	}
 	switch kind {
 	case kindAccount:
@@ -73,11 +76,34 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 		}
 	case kindStatuses, kindTimeline:
 		ps.statuses(tree, kind == kindTimeline)
+		if kind == kindStatuses {
+			ps.mentionRequests()
+		}
 	default:
 		return res, fmt.Errorf("mastodon: %s: neither an Account nor a Status list: %w", ps.srcURL, source.ErrNotThisFormat)
 	}
 	ps.dropOptedOut()
 	return res, ps.pe.Err()
+}
+
+// manyAuthors reports whether a list of statuses has more than one author
+// (by acct), as a timeline has and an account's statuses do not.
+func manyAuthors(tree any) bool {
+	list, _ := tree.([]any)
+	first := ""
+	for _, v := range list {
+		st, _ := v.(map[string]any)
+		acct, _ := st["account"].(map[string]any)
+		a, _ := acct["acct"].(string)
+		switch a = strings.ToLower(a); {
+		case a == "":
+		case first == "":
+			first = a
+		case a != first:
+			return true
+		}
+	}
+	return false
 }
 
 // apiError reports an error entity ({"error": "..."}) or an HTTP error
@@ -196,6 +222,7 @@ func (ps *parser) account(f lenient.Fields, wantPosts bool) {
 	if tag := ps.page.Meta[metaTag]; tag != "" {
 		meta[metaTag] = tag
 	}
+	source.CarrySnowball(meta, ps.page.Meta)
 	ps.res.Next = append(ps.res.Next, source.Request{
 		URL: ps.s.origin(ps.page.URL.Host, ps.page.URL) + "/api/v1/accounts/" + url.PathEscape(a.id) +
 			"/statuses?limit=" + strconv.Itoa(ps.s.limit) + "&exclude_reblogs=true",
@@ -294,8 +321,13 @@ func (ps *parser) creator(a account) creator.Creator {
 	return c
 }
 
+// maxMentionRequests bounds the snowball requests one page may make.
+const maxMentionRequests = 50
+
 // statuses reads a list of Statuses. On a timeline every author other than
-// opted-out ones becomes a profile request on its home instance.
+// opted-out ones becomes a profile request on its home instance. On an
+// account's own statuses every account it @mentions becomes a snowball
+// profile request (source.MetaSnowball) on its home instance.
 func (ps *parser) statuses(tree any, timeline bool) {
 	asked := map[string]bool{}
 	tag := ""
@@ -318,6 +350,35 @@ func (ps *parser) statuses(tree any, timeline bool) {
 			asked[author.handle] = true
 			user, host, _ := strings.Cut(author.handle, "@")
 			ps.res.Next = append(ps.res.Next, ps.s.lookupRequest(user, host, ps.page.URL, tag))
+		}
+	}
+}
+
+// mentionRequests asks for the accounts the page's posts @mention, other
+// than their authors, each once.
+func (ps *parser) mentionRequests() {
+	if ps.page.URL == nil {
+		return
+	}
+	asked := map[string]bool{}
+	for _, p := range ps.res.Posts {
+		asked[p.CreatorID] = true
+	}
+	n := 0
+	for _, p := range ps.res.Posts {
+		for _, m := range p.Mentions {
+			id := creator.MakeID(creator.Mastodon, m)
+			user, host, ok := strings.Cut(m, "@")
+			if asked[id] || !ok || n >= maxMentionRequests {
+				continue
+			}
+			asked[id] = true
+			n++
+			r := ps.s.lookupRequest(user, host, ps.page.URL, "")
+			for k, v := range source.MentionMeta(ps.page.Meta, id) {
+				r.Meta[k] = v
+			}
+			ps.res.Next = append(ps.res.Next, r)
 		}
 	}
 }

@@ -29,12 +29,61 @@ var kindByEndpoint = map[string]string{
 	"videos":        kindVideos,
 }
 
-// sniffKind returns the top-level "kind" of a JSON body, or "".
-func sniffKind(body []byte) string {
+// kindByItem maps a resource kind to the kind of the list response that
+// holds it.
+var kindByItem = map[string]string{
+	"youtube#channel":      kindChannels,
+	"youtube#playlistItem": kindPlaylist,
+	"youtube#video":        kindVideos,
+	"youtube#searchResult": kindSearch,
+}
+
+// sniff reports whether a JSON body is a Data API response: a "kind" of
+// "youtube#...", at the top or on its first item (a response whose
+// envelope lost its kind), or a Google API error from a youtube.* domain.
+func sniff(body []byte) bool {
 	tree, _ := lenient.ReadTree(body)
 	m, _ := tree.(map[string]any)
-	k, _ := m["kind"].(string)
-	return k
+	if m == nil {
+		return false
+	}
+	if k, _ := m["kind"].(string); strings.HasPrefix(k, "youtube#") {
+		return true
+	}
+	if items, _ := m["items"].([]any); len(items) > 0 {
+		first, _ := items[0].(map[string]any)
+		if k, _ := first["kind"].(string); strings.HasPrefix(k, "youtube#") {
+			return true
+		}
+	}
+	e, _ := m["error"].(map[string]any)
+	errs, _ := e["errors"].([]any)
+	for _, v := range errs {
+		em, _ := v.(map[string]any)
+		if d, _ := em["domain"].(string); strings.HasPrefix(d, "youtube.") {
+			return true
+		}
+	}
+	return false
+}
+
+// kindOfItems is the response kind that the items' own kind names, when
+// every readable item names the same one.
+func kindOfItems(items []any) string {
+	kind := ""
+	for _, v := range items {
+		m, _ := v.(map[string]any)
+		k, _ := m["kind"].(string)
+		lk := kindByItem[k]
+		switch {
+		case lk == "":
+			continue
+		case kind != "" && lk != kind:
+			return ""
+		}
+		kind = lk
+	}
+	return kind
 }
 
 // parser holds what one Parse call needs.
@@ -79,12 +128,17 @@ func (s *Source) Parse(p *source.Page) (*source.Result, error) {
 	}
 
 	kind := top.Str("kind")
-	if _, known := map[string]bool{kindChannels: true, kindPlaylist: true, kindVideos: true, kindSearch: true}[kind]; !known && p.URL != nil {
+	known := map[string]bool{kindChannels: true, kindPlaylist: true, kindVideos: true, kindSearch: true}
+	if !known[kind] && p.URL != nil {
 		if byPath := kindByEndpoint[endpoint(p.URL.Path)]; byPath != "" {
 			kind = byPath
 		}
 	}
 	items := top.Arr("items")
+	if !known[kind] {
+		// Neither the envelope nor the URL says; the items may.
+		kind = kindOfItems(items)
+	}
 	switch kind {
 	case kindChannels:
 		ps.channels(items)
@@ -197,7 +251,7 @@ func (ps *parser) channels(items []any) {
 			ps.pe.Add("%s: no uploads playlist, so its videos cannot be asked for", f.Path())
 			continue
 		}
-		m := ps.meta(metaTag)
+		m := ps.meta(metaTag, source.MetaSnowball)
 		m[metaCreatorID], m[metaChannelID], m[metaHandle] = c.ID, id, handle
 		q := url.Values{"part": {"contentDetails"}, "playlistId": {uploads}, "maxResults": {strconv.Itoa(ps.s.limit)}}
 		ps.res.Next = append(ps.res.Next, source.Request{URL: ps.s.api(ps.page.URL, "playlistItems", q), Kind: source.KindPosts, Meta: m})
@@ -228,7 +282,7 @@ func (ps *parser) playlistItems(items []any) {
 		ps.res.Next = append(ps.res.Next, source.Request{
 			URL:  ps.s.api(ps.page.URL, "videos", q),
 			Kind: source.KindPosts,
-			Meta: ps.meta(metaCreatorID, metaChannelID, metaHandle, metaTag),
+			Meta: ps.meta(metaCreatorID, metaChannelID, metaHandle, metaTag, source.MetaSnowball),
 		})
 	}
 }
@@ -280,6 +334,33 @@ func (ps *parser) videos(items []any) {
 			ps.pe.Add("%s: video of channel %q on a page for %q; author left unknown", f.At("snippet.channelId"), lenient.Clip(ch), lenient.Clip(channelID))
 		}
 		ps.res.Posts = append(ps.res.Posts, p)
+	}
+	ps.mentionRequests()
+}
+
+// maxMentionRequests bounds the snowball requests one page may make.
+const maxMentionRequests = 50
+
+// mentionRequests asks for the channels the page's videos @mention, other
+// than the channel itself, each once (source.MetaSnowball).
+func (ps *parser) mentionRequests() {
+	asked := map[string]bool{}
+	if h := ps.page.Meta[metaHandle]; h != "" {
+		asked[h] = true
+	}
+	n := 0
+	for _, p := range ps.res.Posts {
+		for _, h := range p.Mentions {
+			if asked[h] || !validHandle(h) || n >= maxMentionRequests {
+				continue
+			}
+			asked[h] = true
+			n++
+			m := source.MentionMeta(ps.page.Meta, creator.MakeID(creator.YouTube, h))
+			m[metaHandle], m[metaQuotaUnits] = h, "1"
+			q := url.Values{"part": {channelParts}, "forHandle": {"@" + h}}
+			ps.res.Next = append(ps.res.Next, source.Request{URL: ps.s.api(ps.page.URL, "channels", q), Kind: source.KindProfile, Meta: m})
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ func isTagRune(r rune) bool { return tags.IsTagRune(r) }
 func mentionsIn(s string) []string {
 	var out []string
 	rs := []rune(s)
+	inURL := tags.NewURLScan(rs)
 	for i := 0; i < len(rs); i++ {
 		if rs[i] != '@' {
 			continue
@@ -28,7 +29,7 @@ func mentionsIn(s string) []string {
 		if i > 0 && (tags.IsTagRune(rs[i-1]) || rs[i-1] == '.' || rs[i-1] == '@' || rs[i-1] == '-') {
 			continue
 		}
-		if tags.InURL(rs, i) {
+		if inURL.At(i) {
 			continue
 		}
 		j := i + 1

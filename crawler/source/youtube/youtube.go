@@ -22,7 +22,8 @@
 //   - "creator_id", "channel_id", "handle": the creator an uploads or videos
 //     page belongs to;
 //   - "tag": the hashtag whose search led to the request;
-//   - "quota_units": the API quota the request costs (search 100, others 1).
+//   - "quota_cost": the API quota the request costs (search 100, others 1),
+//     which the crawler charges to the source's quota.
 package youtube
 
 import (
@@ -30,6 +31,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
 )
@@ -54,7 +56,7 @@ const (
 	metaChannelID  = "channel_id"
 	metaCreatorID  = "creator_id"
 	metaTag        = "tag"
-	metaQuotaUnits = "quota_units"
+	metaQuotaUnits = "quota_cost" // the crawler's MetaQuotaCost
 )
 
 func init() { source.Register(Name, New) }
@@ -62,7 +64,11 @@ func init() { source.Register(Name, New) }
 var (
 	_ source.HashtagSource = (*Source)(nil)
 	_ source.ProfileSource = (*Source)(nil)
+	_ source.SearchSource  = (*Source)(nil)
 )
+
+// maxQuery bounds a free-text search, in bytes.
+const maxQuery = 200
 
 // Source is the YouTube Data API source.
 type Source struct {
@@ -120,7 +126,8 @@ func endpoint(path string) string {
 }
 
 // Detect claims pages on a configured host, Data API paths, and, when the
-// URL says nothing, JSON whose "kind" starts with "youtube#".
+// URL says nothing, JSON whose "kind" (or its first item's) starts with
+// "youtube#", or a Google API error from a youtube.* domain.
 func (s *Source) Detect(u *url.URL, body []byte) bool {
 	if u != nil {
 		if s.hosts[strings.ToLower(u.Host)] || strings.HasPrefix(u.Path, apiPath) {
@@ -130,7 +137,7 @@ func (s *Source) Detect(u *url.URL, body []byte) bool {
 	if len(body) == 0 {
 		return false
 	}
-	return strings.HasPrefix(sniffKind(body), "youtube#")
+	return sniff(body)
 }
 
 // HashtagRequests searches videos for "#tag". Each search costs 100 units.
@@ -145,6 +152,19 @@ func (s *Source) HashtagRequests(tag string) []source.Request {
 		Kind: source.KindHashtag,
 		Meta: map[string]string{metaTag: tag, metaQuotaUnits: "100"},
 	}}
+}
+
+// SearchRequests searches videos for free text, such as a brand's
+// "@handle" or name; the channels of the videos found are asked for. Each
+// search costs 100 units. A query that is empty, too long or not valid
+// UTF-8 asks nothing.
+func (s *Source) SearchRequests(query string) []source.Request {
+	query = strings.TrimSpace(query)
+	if query == "" || len(query) > maxQuery || !utf8.ValidString(query) {
+		return nil
+	}
+	q := url.Values{"part": {"snippet"}, "type": {"video"}, "q": {query}, "maxResults": {strconv.Itoa(maxPerPage)}}
+	return []source.Request{{URL: s.api(nil, "search", q), Kind: source.KindSearch, Meta: map[string]string{metaQuotaUnits: "100"}}}
 }
 
 // ProfileRequests accepts "@handle" (no dots; dotted ones read as Bluesky

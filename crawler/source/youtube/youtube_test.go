@@ -236,6 +236,8 @@ func TestDetect(t *testing.T) {
 	}
 	ch, _ := os.ReadFile("testdata/channels.json")
 	vids, _ := os.ReadFile("testdata/videos.json")
+	hostile, _ := os.ReadFile("testdata/hostile_videos.json")
+	quota, _ := os.ReadFile("testdata/quota_error.json")
 	cases := []struct {
 		url  string
 		body []byte
@@ -249,7 +251,11 @@ func TestDetect(t *testing.T) {
 		{"", ch, true},
 		{"", vids, true},
 		{"", []byte(`{"kind":"youtube#searchListResponse","items":[`), true},
+		{"", hostile, true}, // no envelope kind; the items are youtube#video
+		{"", quota, true},   // a Google error from the youtube.quota domain
 		{"", []byte(`{"kind":"drive#fileList"}`), false},
+		{"", []byte(`{"items":[{"kind":"drive#file"}]}`), false},
+		{"", []byte(`{"error":{"code":403,"errors":[{"domain":"usageLimits","reason":"dailyLimitExceeded"}]}}`), false},
 		{"", []byte(`{"did":"did:plc:x","handle":"a.b"}`), false},
 		{"", nil, false},
 	}
@@ -322,6 +328,78 @@ func TestHashtagRequestsAndQuota(t *testing.T) {
 	}
 }
 
+// TestHostileVideosWithoutURL checks that a videos response whose
+// envelope lost its kind is read by its items' kind when the URL is
+// unknown, as `extract` hands it over.
+func TestHostileVideosWithoutURL(t *testing.T) {
+	body, err := os.ReadFile("testdata/hostile_videos.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, perr := newSource(t).Parse(&source.Page{Status: 200, Body: body, FetchedAt: fetchedAt})
+	if errors.Is(perr, source.ErrNotThisFormat) || res == nil || len(res.Posts) != 4 {
+		t.Fatalf("want the 4 readable videos read by their items' kind, got %v (err %v)", res, perr)
+	}
+	mixed := []byte(`{"items":[{"kind":"youtube#video","id":"a"},{"kind":"youtube#channel","id":"b"}]}`)
+	if _, perr := newSource(t).Parse(&source.Page{Status: 200, Body: mixed}); !errors.Is(perr, source.ErrNotThisFormat) {
+		t.Errorf("items of mixed kinds: err %v, want ErrNotThisFormat", perr)
+	}
+}
+
+func TestSearchRequests(t *testing.T) {
+	s, err := New(source.Options{BaseURL: "http://127.0.0.1:9000", APIKey: "K"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := s.(source.SearchSource)
+	reqs := ss.SearchRequests(" @PeakFuel ")
+	want := "http://127.0.0.1:9000/youtube/v3/search?key=K&maxResults=50&part=snippet&q=%40PeakFuel&type=video"
+	if len(reqs) != 1 || reqs[0].URL != want || reqs[0].Kind != source.KindSearch || QuotaUnits(reqs[0].URL) != 100 || reqs[0].Meta[metaQuotaUnits] != "100" {
+		t.Errorf("search requests %+v", reqs)
+	}
+	for _, q := range []string{"", "   ", strings.Repeat("x", 201), "bad\xff"} {
+		if got := ss.SearchRequests(q); got != nil {
+			t.Errorf("SearchRequests(%q) = %+v, want nothing", q, got)
+		}
+	}
+}
+
+// TestSnowballCarried checks that a snowballed channel's uploads and videos
+// requests keep its hop, and that the channels its videos mention are one
+// hop further.
+func TestSnowballCarried(t *testing.T) {
+	const api = "https://www.googleapis.com/youtube/v3/"
+	src := newSource(t)
+	hop1 := map[string]string{source.MetaSnowball: "1", source.MetaSnowballID: "youtube:nonnarosacooks"}
+	for _, tc := range []struct{ file, endpoint string }{{"channels.json", "channels"}, {"playlist_items.json", "playlistItems"}} {
+		body, _ := os.ReadFile("testdata/" + tc.file)
+		u, _ := url.Parse(api + tc.endpoint + "?key=" + testKey)
+		res, _ := src.Parse(&source.Page{URL: u, Status: 200, Body: body, Meta: hop1, FetchedAt: fetchedAt})
+		if len(res.Next) == 0 {
+			t.Fatalf("%s: no next requests", tc.file)
+		}
+		for _, n := range res.Next {
+			if n.Meta[source.MetaSnowball] != "1" || n.Meta[source.MetaSnowballID] != "" {
+				t.Errorf("%s: next %s meta %v: want hop 1 carried and no snowball id", tc.file, n.URL, n.Meta)
+			}
+		}
+	}
+	body, _ := os.ReadFile("testdata/videos.json")
+	u, _ := url.Parse(api + "videos?key=" + testKey)
+	meta := map[string]string{source.MetaSnowball: "1", metaHandle: "nonnarosacooks"}
+	res, _ := src.Parse(&source.Page{URL: u, Status: 200, Body: body, Meta: meta, FetchedAt: fetchedAt})
+	if len(res.Next) == 0 {
+		t.Fatal("videos mention channels, but none was asked for")
+	}
+	for _, n := range res.Next {
+		h := n.Meta[metaHandle]
+		if n.Kind != source.KindProfile || n.Meta[source.MetaSnowball] != "2" || n.Meta[source.MetaSnowballID] != "youtube:"+h ||
+			!strings.Contains(n.URL, "forHandle=%40"+url.QueryEscape(h)) || h == "nonnarosacooks" {
+			t.Errorf("mention request %+v: want a hop-2 channels request by handle, not the channel itself", n)
+		}
+	}
+}
+
 // TestSearchBatches checks that a search naming more than 50 channels asks
 // for them in batches of at most 50, each id once.
 func TestSearchBatches(t *testing.T) {
@@ -373,13 +451,18 @@ func FuzzParse(f *testing.F) {
 	}
 	src := newSource(f)
 	meta := map[string]string{metaCreatorID: "youtube:x", metaChannelID: "UCx"}
+	snowballed := map[string]string{metaCreatorID: "youtube:x", metaChannelID: "UCx", metaHandle: "x", source.MetaSnowball: "1"}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		page := &source.Page{Status: 200, Body: body, FetchedAt: fetchedAt, Meta: meta}
+		if which >= 128 {
+			page.Meta = snowballed
+		}
 		if u := urls[int(which)%len(urls)]; u != "" {
 			page.URL, _ = url.Parse(u)
 		}
 		res, err := src.Parse(page)
 		checkInvariants(t, res, err)
+		checkNext(t, res)
 		src.Detect(page.URL, body)
 	})
 }
@@ -481,6 +564,24 @@ func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
 		if _, err := src.Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// checkNext fails on a next request the crawler could not fetch or a
+// snowball request without its hop.
+func checkNext(t *testing.T, res *source.Result) {
+	t.Helper()
+	if res == nil {
+		return
+	}
+	for _, n := range res.Next {
+		u, err := url.Parse(n.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			t.Errorf("next %q is not an absolute http(s) URL", n.URL)
+		}
+		if n.Meta[source.MetaSnowballID] != "" && source.SnowballHop(n.Meta) < 1 {
+			t.Errorf("snowball request %+v has no hop", n)
 		}
 	}
 }

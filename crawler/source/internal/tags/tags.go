@@ -127,6 +127,7 @@ func scan(text string, sign rune, f func(string)) {
 func StrictHashtags(text string) []string {
 	var out []string
 	rs := []rune(text)
+	inURL := NewURLScan(rs)
 	for i := 0; i < len(rs); i++ {
 		if rs[i] != '#' && rs[i] != '＃' {
 			continue
@@ -134,7 +135,7 @@ func StrictHashtags(text string) []string {
 		if i > 0 && !tagBoundary(rs[i-1]) {
 			continue
 		}
-		if InURL(rs, i) {
+		if inURL.At(i) {
 			continue
 		}
 		j := i + 1
@@ -155,15 +156,45 @@ func tagBoundary(r rune) bool {
 }
 
 // InURL reports whether position i of rs lies in a whitespace-delimited
-// word that is a URL (it holds "://" or starts with "www." before i).
+// word that is a URL (it holds "://" or starts with "www." before i). It
+// reads the word back from i; to ask about many positions of one text, use
+// a URLScan, which reads it once.
 func InURL(rs []rune, i int) bool {
-	start := i
-	for start > 0 && !unicode.IsSpace(rs[start-1]) {
-		start--
-	}
-	word := strings.ToLower(string(rs[start:i]))
-	return strings.Contains(word, "://") || strings.HasPrefix(word, "www.")
+	return NewURLScan(rs).At(i)
 }
+
+// URLScan answers InURL for positions of one text asked in non-decreasing
+// order, reading each rune once: a caption of a million "(#" stays linear.
+type URLScan struct {
+	rs    []rune
+	k     int  // runes before k have been read
+	start int  // where the word holding k begins
+	url   bool // the word so far holds "://" or starts with "www."
+}
+
+// NewURLScan starts a scan of rs.
+func NewURLScan(rs []rune) *URLScan { return &URLScan{rs: rs} }
+
+// At is InURL(rs, i). i must not be less than in the previous call.
+func (u *URLScan) At(i int) bool {
+	if i > len(u.rs) {
+		i = len(u.rs)
+	}
+	for ; u.k < i; u.k++ {
+		r := u.rs[u.k]
+		switch {
+		case unicode.IsSpace(r):
+			u.start, u.url = u.k+1, false
+		case r == '/' && u.k-2 >= u.start && u.rs[u.k-1] == '/' && u.rs[u.k-2] == ':':
+			u.url = true
+		case r == '.' && u.k == u.start+3 && isW(u.rs[u.start]) && isW(u.rs[u.start+1]) && isW(u.rs[u.start+2]):
+			u.url = true
+		}
+	}
+	return u.url
+}
+
+func isW(r rune) bool { return r == 'w' || r == 'W' }
 
 // Normalize lower-cases a tag and drops a leading '#'; it returns "" for
 // something that cannot be a tag (empty, spaces, another '#', longer than

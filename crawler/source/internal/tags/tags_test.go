@@ -1,9 +1,12 @@
 package tags
 
 import (
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestHashtagsAndMentions(t *testing.T) {
@@ -171,5 +174,80 @@ func TestDedupe(t *testing.T) {
 	}
 	if got, want := Dedupe([]string{"b", "", "a", "b", "A"}), []string{"b", "a", "A"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Dedupe = %q, want %q", got, want)
+	}
+}
+
+// FuzzText checks what every reader of caption text promises on any input:
+// no panic; tags and handles non-empty, valid UTF-8, lower case, without
+// their sign, each once; links absolute http(s).
+func FuzzText(f *testing.F) {
+	for _, s := range []string{
+		"Day 3 #Sourdough with @muehle_nord@kitchen.social and @Tomas.B! https://ofen.example.com/?ref=lena#x",
+		"mail chef@example.com #１番 ＃タグ www.example.org/#not-a-tag (x)#y @@a @a@ #a#b",
+		"\xff\xfe#\xc3 @\x00x",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		check := func(what string, list []string, sign string) {
+			seen := map[string]bool{}
+			for _, x := range list {
+				switch {
+				case x == "" || !utf8.ValidString(x):
+					t.Errorf("%s(%q): %q is empty or not UTF-8", what, s, x)
+				case strings.ToLower(x) != x:
+					t.Errorf("%s(%q): %q is not lower case", what, s, x)
+				case sign != "" && strings.HasPrefix(x, sign):
+					t.Errorf("%s(%q): %q keeps its sign", what, s, x)
+				case seen[x]:
+					t.Errorf("%s(%q): %q twice", what, s, x)
+				}
+				seen[x] = true
+			}
+		}
+		check("Hashtags", Hashtags(s), "#")
+		check("StrictHashtags", StrictHashtags(s), "#")
+		check("Mentions", Mentions(s), "@")
+		if n := Normalize(s); n != "" {
+			check("Normalize", []string{n}, "#")
+		}
+		for _, l := range Links(s) {
+			u, err := url.Parse(l)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				t.Errorf("Links(%q): %q is not an absolute http(s) URL", s, l)
+			}
+		}
+		if e := Email(s); e != "" && !IsEmail(e) {
+			t.Errorf("Email(%q) = %q, which IsEmail refuses", s, e)
+		}
+		rs := []rune(s)
+		if len(rs) > 2000 {
+			return // the word-by-word reading below is quadratic
+		}
+		scan := NewURLScan(rs)
+		for i := 0; i <= len(rs); i++ {
+			if got, want := scan.At(i), inURLNaive(rs, i); got != want {
+				t.Fatalf("URLScan(%q).At(%d) = %v, the word-by-word reading says %v", s, i, got, want)
+			}
+		}
+	})
+}
+
+// inURLNaive is InURL read the slow way, word back from i, for comparing.
+func inURLNaive(rs []rune, i int) bool {
+	start := i
+	for start > 0 && !unicode.IsSpace(rs[start-1]) {
+		start--
+	}
+	word := strings.ToLower(string(rs[start:i]))
+	return strings.Contains(word, "://") || strings.HasPrefix(word, "www.")
+}
+
+// BenchmarkStrictHashtagsHostile times a caption built to make a
+// word-by-word URL check quadratic: 100,000 "(#" in one word.
+func BenchmarkStrictHashtagsHostile(b *testing.B) {
+	s := strings.Repeat("(#", 100_000)
+	for b.Loop() {
+		StrictHashtags(s)
 	}
 }
