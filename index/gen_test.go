@@ -168,10 +168,33 @@ func genDoc(r *rand.Rand, i int) Doc {
 			}
 			p.Brands = append(p.Brands, b)
 			p.Disclosure.Class = b.Class
+			if r.IntN(6) == 0 {
+				p.Undisclosed = &creator.Flag{Reason: "brand mention with a code but no disclosure"}
+			}
 		}
 		posts = append(posts, p)
 	}
 	c.LastPostAt = last
+
+	// Flags and the analysis figures growth and authenticity, with unknowns
+	// and ties.
+	c.Verified = r.IntN(6) == 0
+	if r.IntN(3) == 0 {
+		c.Email = c.Handle + "@mail.example.test"
+	}
+	a := &creator.Analysis{AnalyzedAt: c.FetchedAt}
+	switch x := r.IntN(10); {
+	case x < 7:
+		g := math.Round((r.Float64()*0.4-0.1)*100) / 100
+		a.Growth = &creator.Growth{D30: &creator.GrowthPeriod{Days: 30, Relative: &g}, Points: 40}
+	case x == 7:
+		a.Growth = &creator.Growth{Points: 2, Reason: "history too short"}
+	}
+	if r.IntN(6) != 0 {
+		s := float64(40 + r.IntN(61))
+		a.Authenticity = &creator.Authenticity{Score: &s}
+	}
+	c.Analysis = a
 	return Doc{Creator: c, Posts: posts}
 }
 

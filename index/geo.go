@@ -1,24 +1,17 @@
 package index
 
 import (
-	"context"
 	"math"
 	"strconv"
-
-	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/searcher"
-	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // Geo search without bleve's geopoint field. bleve's distance query walks
 // thousands of candidate cells and probes the term dictionary for each; in
 // a profile at 5k creators that was the largest part of a radius query's
-// CPU. Here each
-// creator is indexed under one grid cell per level (geoCellDeg), a radius
-// query picks the finest level whose cells cover the circle's bounding box
-// in at most maxCoverCells terms, and the exact distance is then checked
-// against the creator's coordinates held in doc values.
+// CPU. Here the table files each creator under one grid cell per level
+// (geoCellDeg), a radius query picks the finest level whose cells cover the
+// circle's bounding box in at most maxCoverCells cells, and the exact
+// distance is then checked against the creator's coordinates in the table.
 
 // earthRadiusKm is the mean earth radius (IUGG) used for all distances.
 const earthRadiusKm = 6371.0088
@@ -140,34 +133,4 @@ func coverCells(lat, lon, km float64) []string {
 		return out
 	}
 	return nil // not reached: the last level always returns
-}
-
-// geoRadiusQuery is a bleve query for creators within km of a point.
-type geoRadiusQuery struct {
-	lat, lon, km float64
-}
-
-// Searcher implements query.Query: the cells covering the circle, filtered
-// by the exact distance.
-func (g *geoRadiusQuery) Searcher(ctx context.Context, r bindex.IndexReader, _ mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
-	cells, err := searcher.NewMultiTermSearcher(ctx, r, coverCells(g.lat, g.lon, g.km), fGeoCell, 0, opts, false)
-	if err != nil {
-		return nil, err
-	}
-	dvr, err := r.DocValueReader([]string{fGeoPoint})
-	if err != nil {
-		cells.Close()
-		return nil, err
-	}
-	var in bool
-	visit := func(_ string, term []byte) {
-		if lat, lon, ok := parsePoint(term); ok && haversineKm(g.lat, g.lon, lat, lon) <= g.km {
-			in = true
-		}
-	}
-	return searcher.NewFilteringSearcher(ctx, cells, func(_ *search.SearchContext, d *search.DocumentMatch) bool {
-		in = false
-		err := dvr.VisitDocValues(d.IndexInternalID, visit)
-		return err == nil && in
-	}), nil
 }

@@ -139,7 +139,7 @@ func TestReopenAndVersion(t *testing.T) {
 	if strings.Join(hitIDs(before.Hits), ",") != strings.Join(hitIDs(after.Hits), ",") {
 		t.Fatal("results changed across reopen")
 	}
-	if err := ix.bi.SetInternal(internalVersionKey, []byte("0")); err != nil {
+	if err := ix.cur.Load().bi.SetInternal(internalVersionKey, []byte("0")); err != nil {
 		t.Fatal(err)
 	}
 	ix.Close()
@@ -340,6 +340,35 @@ func TestSortKeysOrder(t *testing.T) {
 			t.Fatalf("time %v,%v: keys %s,%s", times[i-1], times[i], a, b)
 		}
 	}
+	// Every key decodes back to its value exactly: the table is loaded
+	// from them.
+	for _, v := range ints {
+		if got, ok := decodeKeyInt([]byte(sortKeyInt(v))); !ok || got != v {
+			t.Fatalf("int %d decodes to %d %v", v, got, ok)
+		}
+	}
+	for _, v := range floats {
+		got, ok := decodeKeyFloat([]byte(sortKeyFloat(v)))
+		if !ok || got != v || (v == 0 && math.Signbit(got)) {
+			t.Fatalf("float %v decodes to %v %v", v, got, ok)
+		}
+	}
+	for _, v := range times {
+		if got, ok := decodeKeyTime([]byte(sortKeyTime(v))); !ok || !got.Equal(v) {
+			t.Fatalf("time %v decodes to %v %v", v, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "xyz", "0123456789abcdeg", "00000000000000000000000000"} {
+		if _, ok := decodeKeyInt([]byte(bad)); ok {
+			t.Errorf("decodeKeyInt(%q) ok", bad)
+		}
+		if _, ok := decodeKeyFloat([]byte(bad)); ok {
+			t.Errorf("decodeKeyFloat(%q) ok", bad)
+		}
+		if _, ok := decodeKeyTime([]byte(bad)); ok {
+			t.Errorf("decodeKeyTime(%q) ok", bad)
+		}
+	}
 }
 
 // TestMappingMatchesBuilder: every field the builder writes is declared in
@@ -359,8 +388,13 @@ func TestMappingMatchesBuilder(t *testing.T) {
 		}
 	}
 	full.Creator.LastPostAt = &genBase
-	full.Posts = append(full.Posts, creator.Post{ID: "x:1", Caption: "hi", Hashtags: []string{"h"}, Brands: []creator.Brand{{Name: "B", Class: "gifted"}}, Disclosure: creator.Disclosure{Class: "gifted"}})
-	doc, err := b.build(full)
+	full.Creator.Verified, full.Creator.Email = true, "a@example.test"
+	g, s := 0.1, 80.0
+	full.Creator.Analysis = &creator.Analysis{Growth: &creator.Growth{D30: &creator.GrowthPeriod{Relative: &g}}, Authenticity: &creator.Authenticity{Score: &s}}
+	full.Posts = append(full.Posts, creator.Post{ID: "x:1", Caption: "hi", Hashtags: []string{"h"}, Brands: []creator.Brand{{Name: "B", Class: "gifted"}},
+		Disclosure: creator.Disclosure{Class: "gifted"}, Undisclosed: &creator.Flag{Reason: "r"}})
+	f := extract(full)
+	doc, err := b.build(full.Creator, &f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ import (
 // mappingVersion changes whenever the fields or how they are filled change;
 // an index built with another version is refused at Open so that nobody
 // searches a half-compatible index. Rebuild it from the store.
-const mappingVersion = "1"
+const mappingVersion = "2"
 
 // internalVersionKey is where the mapping version lives in the index.
 var internalVersionKey = []byte("creatorscout.mapping_version")
@@ -45,18 +46,17 @@ const (
 	fHashtags   = "hashtags"
 	fBrands     = "brands"
 	fBrandClass = "brand_class"
-	fClasses    = "classes"
+	fFlags      = "flags" // verified, has_email, undisclosed
 
-	fFollowers = "followers"
-	fER        = "engagement_rate"
-	fLastPost  = "last_post_at"
+	// Numbers, as keywords whose bytes order as the number does and decode
+	// back to it exactly (see sortKeyInt, sortKeyFloat, sortKeyTime).
+	fKeyFollowers = "k_followers"
+	fKeyER        = "k_er"
+	fKeyLastPost  = "k_last_post"
+	fKeyGrowth    = "k_growth"
+	fKeyAuth      = "k_authenticity"
 
-	fSortFollowers = "sort_followers"
-	fSortER        = "sort_er"
-	fSortLastPost  = "sort_last_post"
-
-	fGeoCell  = "geo_cell"  // grid cells of the location, see geo.go
-	fGeoPoint = "geo_point" // exact lat/lon for the distance check
+	fGeoPoint = "geo_point" // exact lat/lon, see pointTerm
 )
 
 // textAnalyzer analyses display_name, bio, captions and the user's text.
@@ -70,47 +70,25 @@ const (
 	WindowPosts = creator.DefaultWindowPosts
 )
 
-// facetIndexField maps a creator.FacetFields name to its index field.
-var facetIndexField = map[string]string{
-	"platform": fPlatform,
-	"tier":     fTier,
-	"niche":    fNiches,
-	"country":  fCountry,
-	"city":     fCity,
-	"language": fLanguage,
-	"brand":    fBrands,
-	"hashtag":  fHashtags,
-}
-
-// Indexing options per kind of field. The document builder uses these; the
-// mapping declares the same (checked by a test) so the index describes
-// itself and searches resolve analyzers by field.
-//
-// Facet and sort fields, and geo_point, keep their doc values uncompressed
-// and one document per chunk (SkipDVCompression|SkipDVChunking, as bleve
-// does for its own geopoints). By default a hit decodes a snappy chunk of
-// 1,024 documents per field; at 5k creators this cut query CPU by about a
-// quarter for 8% more disk (see the package report). The mapping cannot
-// express these two bits; they live only in the segments. Never set
-// SkipDVCompression without SkipDVChunking: zapx v17's merge then files a
-// whole chunk under one document and facets come out wrong (the oracle
-// test's second pass catches it).
+// Indexing options per kind of field. Text fields are indexed for the
+// text query. Every other field is read back into the in-memory table when
+// the index is opened (see table.go), from its doc values: kept
+// uncompressed and one document per chunk (SkipDVCompression|
+// SkipDVChunking), so reading one document's values decodes nothing else.
+// The mapping cannot express these two bits; they live only in the
+// segments. Never set SkipDVCompression without SkipDVChunking: zapx v17's
+// merge then files a whole chunk under one document.
 const (
-	optText     = bindex.IndexField
-	optKeyword  = bindex.IndexField
-	optNumber   = bindex.IndexField
-	optDV       = bindex.DocValues | bindex.SkipDVCompression | bindex.SkipDVChunking
-	optFacet    = bindex.IndexField | optDV
-	optSort     = bindex.IndexField | optDV
-	optGeoCell  = bindex.IndexField
-	optGeoPoint = bindex.IndexField | optDV
-	optSource   = bindex.StoreField
+	optText    = bindex.IndexField
+	optDV      = bindex.DocValues | bindex.SkipDVCompression | bindex.SkipDVChunking
+	optKeyword = bindex.IndexField | optDV
+	optSource  = bindex.StoreField
 )
 
 // fieldSpec is one field: its name, its bleve mapping type and options.
 type fieldSpec struct {
 	name     string
-	typ      string // "text", "keyword" or "number"
+	typ      string // "text" or "keyword"
 	opts     bindex.FieldIndexingOptions
 	analyzer string
 }
@@ -121,25 +99,23 @@ var fields = []fieldSpec{
 	{fName, "text", optText, textAnalyzer},
 	{fBio, "text", optText, textAnalyzer},
 	{fCaptions, "text", optText, textAnalyzer},
-	{fPlatform, "keyword", optFacet, keyword.Name},
-	{fTier, "keyword", optFacet, keyword.Name},
-	{fNiches, "keyword", optFacet, keyword.Name},
-	{fCountry, "keyword", optFacet, keyword.Name},
+	{fPlatform, "keyword", optKeyword, keyword.Name},
+	{fTier, "keyword", optKeyword, keyword.Name},
+	{fNiches, "keyword", optKeyword, keyword.Name},
+	{fCountry, "keyword", optKeyword, keyword.Name},
 	{fRegion, "keyword", optKeyword, keyword.Name},
-	{fCity, "keyword", optFacet, keyword.Name},
-	{fLanguage, "keyword", optFacet, keyword.Name},
-	{fHashtags, "keyword", optFacet, keyword.Name},
-	{fBrands, "keyword", optFacet, keyword.Name},
+	{fCity, "keyword", optKeyword, keyword.Name},
+	{fLanguage, "keyword", optKeyword, keyword.Name},
+	{fHashtags, "keyword", optKeyword, keyword.Name},
+	{fBrands, "keyword", optKeyword, keyword.Name},
 	{fBrandClass, "keyword", optKeyword, keyword.Name},
-	{fClasses, "keyword", optKeyword, keyword.Name},
-	{fFollowers, "number", optNumber, ""},
-	{fER, "number", optNumber, ""},
-	{fLastPost, "number", optNumber, ""},
-	{fSortFollowers, "keyword", optSort, keyword.Name},
-	{fSortER, "keyword", optSort, keyword.Name},
-	{fSortLastPost, "keyword", optSort, keyword.Name},
-	{fGeoCell, "keyword", optGeoCell, keyword.Name},
-	{fGeoPoint, "keyword", optGeoPoint, keyword.Name},
+	{fFlags, "keyword", optKeyword, keyword.Name},
+	{fKeyFollowers, "keyword", optKeyword, keyword.Name},
+	{fKeyER, "keyword", optKeyword, keyword.Name},
+	{fKeyLastPost, "keyword", optKeyword, keyword.Name},
+	{fKeyGrowth, "keyword", optKeyword, keyword.Name},
+	{fKeyAuth, "keyword", optKeyword, keyword.Name},
+	{fGeoPoint, "keyword", optKeyword, keyword.Name},
 }
 
 // newMapping returns the static index mapping: no dynamic fields, no _all,
@@ -155,14 +131,8 @@ func newMapping() *mapping.IndexMappingImpl {
 	dm.Dynamic = false
 	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	for _, f := range fields {
-		var fm *mapping.FieldMapping
-		switch f.typ {
-		case "text", "keyword":
-			fm = bleve.NewTextFieldMapping()
-			fm.Analyzer = f.analyzer
-		case "number":
-			fm = bleve.NewNumericFieldMapping()
-		}
+		fm := bleve.NewTextFieldMapping()
+		fm.Analyzer = f.analyzer
 		fm.Name = f.name
 		fm.IncludeInAll = false
 		fm.Store = f.opts.IsStored()
@@ -252,46 +222,16 @@ func checkDoc(d Doc) error {
 	return nil
 }
 
-// build maps one creator and its posts to a bleve document. Unknown or
+// build maps one creator and its facts to a bleve document. Unknown or
 // invalid numbers (nil, NaN, Inf) and coordinates out of range are left out
-// of the indexed fields; the stored JSON keeps what the creator said.
-func (b *builder) build(d Doc) (*document.Document, error) {
-	c := d.Creator
-	win := Window(d.Posts, c.FetchedAt)
-
-	captions := make([]string, 0, len(win))
-	hashtags := newSet()
-	brands := newSet()
-	brandClass := newSet()
-	classes := newSet()
-	for _, p := range win {
-		if s := strings.TrimSpace(p.Caption); s != "" {
-			captions = append(captions, s)
-		}
-		for _, h := range p.Hashtags {
-			hashtags.add(normTag(h))
-		}
-		if p.Disclosure.Class != "" {
-			classes.add(strings.ToLower(p.Disclosure.Class))
-		}
-		for _, br := range p.Brands {
-			name := normBrand(br.Name)
-			if name == "" {
-				continue
-			}
-			brands.add(name)
-			if br.Class != "" {
-				brandClass.add(name + "|" + strings.ToLower(br.Class))
-			}
-		}
-	}
-
+// of the keyword fields; the stored JSON keeps what the creator said.
+func (b *builder) build(c *creator.Creator, f *facts) (*document.Document, error) {
 	// The stored copy leaves out the analysis evidence: it can be several
 	// times the size of the creator, and a page of hits does not show it
 	// (the store serves it with the creator).
 	light := *c
 	light.Analysis = nil
-	src, err := json.Marshal(stored{Creator: &light, Captions: captions})
+	src, err := json.Marshal(stored{Creator: &light, Captions: f.captions})
 	if err != nil {
 		return nil, fmt.Errorf("index: encode creator %s: %w", c.ID, err)
 	}
@@ -301,44 +241,44 @@ func (b *builder) build(d Doc) (*document.Document, error) {
 
 	b.addText(doc, fName, c.DisplayName)
 	b.addText(doc, fBio, c.Bio)
-	b.addText(doc, fCaptions, strings.Join(captions, "\n\n"))
+	b.addText(doc, fCaptions, strings.Join(f.captions, "\n\n"))
 
-	addKeyword(doc, fPlatform, optFacet, strings.ToLower(c.Platform))
-	addKeyword(doc, fTier, optFacet, strings.ToLower(c.Tier))
-	niches := newSet()
-	for _, n := range c.Niches {
-		niches.add(strings.ToLower(strings.TrimSpace(n)))
+	addKeyword(doc, fPlatform, f.platform)
+	addKeyword(doc, fTier, f.tier)
+	addKeyword(doc, fNiches, f.niches...)
+	addKeyword(doc, fLanguage, f.language)
+	addKeyword(doc, fCountry, f.country)
+	addKeyword(doc, fRegion, f.region)
+	addKeyword(doc, fCity, f.city)
+	if f.lat != nil {
+		addKeyword(doc, fGeoPoint, pointTerm(*f.lat, *f.lon))
 	}
-	addKeyword(doc, fNiches, optFacet, niches.list...)
-	addKeyword(doc, fLanguage, optFacet, strings.ToLower(strings.TrimSpace(c.Language)))
-	if l := c.Location; l != nil {
-		addKeyword(doc, fCountry, optFacet, strings.ToUpper(strings.TrimSpace(l.Country)))
-		addKeyword(doc, fRegion, optKeyword, strings.ToLower(strings.TrimSpace(l.Region)))
-		addKeyword(doc, fCity, optFacet, strings.ToLower(strings.TrimSpace(l.City)))
-		if l.Lat != nil && l.Lon != nil && validLatLon(*l.Lat, *l.Lon) {
-			addKeyword(doc, fGeoCell, optGeoCell, geoCells(*l.Lat, *l.Lon)...)
-			addKeyword(doc, fGeoPoint, optGeoPoint, pointTerm(*l.Lat, *l.Lon))
-		}
+	addKeyword(doc, fHashtags, f.hashtags...)
+	addKeyword(doc, fBrands, f.brands...)
+	addKeyword(doc, fBrandClass, f.brandClass...)
+	if f.verified {
+		addKeyword(doc, fFlags, flagVerified)
 	}
-	addKeyword(doc, fHashtags, optFacet, hashtags.list...)
-	addKeyword(doc, fBrands, optFacet, brands.list...)
-	addKeyword(doc, fBrandClass, optKeyword, brandClass.list...)
-	addKeyword(doc, fClasses, optKeyword, classes.list...)
-
-	if c.Followers != nil {
-		v := *c.Followers
-		doc.AddField(document.NewNumericFieldWithIndexingOptions(fFollowers, nil, float64(v), optNumber))
-		addKeyword(doc, fSortFollowers, optSort, sortKeyInt(v))
+	if f.hasEmail {
+		addKeyword(doc, fFlags, flagHasEmail)
 	}
-	if c.EngagementRate != nil && finite(*c.EngagementRate) {
-		v := *c.EngagementRate
-		doc.AddField(document.NewNumericFieldWithIndexingOptions(fER, nil, v, optNumber))
-		addKeyword(doc, fSortER, optSort, sortKeyFloat(v))
+	if f.undisclosed {
+		addKeyword(doc, fFlags, flagUndisclosed)
 	}
-	if c.LastPostAt != nil {
-		t := *c.LastPostAt
-		doc.AddField(document.NewNumericFieldWithIndexingOptions(fLastPost, nil, float64(t.Unix()), optNumber))
-		addKeyword(doc, fSortLastPost, optSort, sortKeyTime(t))
+	if f.followers != nil {
+		addKeyword(doc, fKeyFollowers, sortKeyInt(*f.followers))
+	}
+	if f.er != nil {
+		addKeyword(doc, fKeyER, sortKeyFloat(*f.er))
+	}
+	if f.lastPost != nil {
+		addKeyword(doc, fKeyLastPost, sortKeyTime(*f.lastPost))
+	}
+	if f.growth != nil {
+		addKeyword(doc, fKeyGrowth, sortKeyFloat(*f.growth))
+	}
+	if f.authenticity != nil {
+		addKeyword(doc, fKeyAuth, sortKeyFloat(*f.authenticity))
 	}
 	return doc, nil
 }
@@ -352,43 +292,13 @@ func (b *builder) addText(doc *document.Document, name, s string) {
 
 // addKeyword adds one keyword value per non-empty v. A nil analyzer makes
 // bleve index the whole value as one term.
-func addKeyword(doc *document.Document, name string, opts bindex.FieldIndexingOptions, vals ...string) {
+func addKeyword(doc *document.Document, name string, vals ...string) {
 	for _, v := range vals {
 		if v == "" {
 			continue
 		}
-		doc.AddField(document.NewTextFieldCustom(name, nil, []byte(v), opts, nil))
+		doc.AddField(document.NewTextFieldCustom(name, nil, []byte(v), optKeyword, nil))
 	}
-}
-
-func normTag(s string) string {
-	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "#"))
-}
-
-func normBrand(s string) string {
-	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "@"))
-}
-
-func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
-
-func validLatLon(lat, lon float64) bool {
-	return finite(lat) && finite(lon) && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180
-}
-
-// set is an insertion-ordered set of non-empty strings.
-type set struct {
-	seen map[string]bool
-	list []string
-}
-
-func newSet() *set { return &set{seen: map[string]bool{}} }
-
-func (s *set) add(v string) {
-	if v == "" || s.seen[v] {
-		return
-	}
-	s.seen[v] = true
-	s.list = append(s.list, v)
 }
 
 // Sort keys are fixed-width lower-case hex strings whose byte order is the
@@ -419,4 +329,46 @@ func sortKeyFloat(f float64) string {
 // sortKeyTime encodes seconds and nanoseconds, exact for any time.Time.
 func sortKeyTime(t time.Time) string {
 	return sortKeyInt(t.Unix()) + fmt.Sprintf("%08x", t.Nanosecond())
+}
+
+// decodeKeyInt reverses sortKeyInt.
+func decodeKeyInt(k []byte) (int64, bool) {
+	if len(k) != 16 {
+		return 0, false
+	}
+	u, err := strconv.ParseUint(string(k), 16, 64)
+	if err != nil {
+		return 0, false
+	}
+	return int64(u ^ (1 << 63)), true
+}
+
+// decodeKeyFloat reverses sortKeyFloat.
+func decodeKeyFloat(k []byte) (float64, bool) {
+	if len(k) != 16 {
+		return 0, false
+	}
+	u, err := strconv.ParseUint(string(k), 16, 64)
+	if err != nil {
+		return 0, false
+	}
+	if u&(1<<63) != 0 {
+		u &^= 1 << 63
+	} else {
+		u = ^u
+	}
+	return math.Float64frombits(u), true
+}
+
+// decodeKeyTime reverses sortKeyTime.
+func decodeKeyTime(k []byte) (time.Time, bool) {
+	if len(k) != 24 {
+		return time.Time{}, false
+	}
+	sec, ok := decodeKeyInt(k[:16])
+	nsec, err := strconv.ParseUint(string(k[16:]), 16, 32)
+	if !ok || err != nil || nsec >= 1e9 {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, int64(nsec)).UTC(), true
 }

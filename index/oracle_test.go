@@ -25,6 +25,10 @@ type odoc struct {
 	brandClass map[string]bool
 	city       string
 	country    string
+	region     string
+	undisc     bool                // a window post is flagged undisclosed
+	growth     *float64            // Analysis.Growth.D30.Relative
+	auth       *float64            // Analysis.Authenticity.Score
 	facets     map[string][]string // facet name -> distinct values
 }
 
@@ -97,6 +101,17 @@ func (o *oracle) doc(d Doc) *odoc {
 			od.brands[strings.ToLower(b.Name)] = true
 			od.brandClass[strings.ToLower(b.Name)+"|"+b.Class] = true
 		}
+		if p.Undisclosed != nil {
+			od.undisc = true
+		}
+	}
+	if a := c.Analysis; a != nil {
+		if a.Growth != nil && a.Growth.D30 != nil {
+			od.growth = a.Growth.D30.Relative
+		}
+		if a.Authenticity != nil {
+			od.auth = a.Authenticity.Score
+		}
 	}
 	for _, n := range c.Niches {
 		od.niches[n] = true
@@ -104,6 +119,7 @@ func (o *oracle) doc(d Doc) *odoc {
 	if c.Location != nil {
 		od.city = strings.ToLower(c.Location.City)
 		od.country = c.Location.Country
+		od.region = strings.ToLower(c.Location.Region)
 	}
 	one := func(v string) []string {
 		if v == "" {
@@ -132,10 +148,25 @@ func keys(m map[string]bool) []string {
 }
 
 // oquery is a normalised query plus the index options the oracle knows.
+// A query's own near filter is resolved through creator.Query.Geo.
 type oquery struct {
 	q          creator.Query
 	geo        *GeoFilter
 	brandClass string
+}
+
+func (oq oquery) circle() *GeoFilter {
+	if oq.geo != nil {
+		return oq.geo
+	}
+	g, err := oq.q.Geo()
+	if err != nil {
+		panic(err)
+	}
+	if g == nil {
+		return nil
+	}
+	return &GeoFilter{Lat: g.Lat, Lon: g.Lon, RadiusKm: g.RadiusKm}
 }
 
 // geoBandKm is how close to the radius a creator must be for the oracle to
@@ -180,8 +211,26 @@ func (o *oracle) match(d *odoc, oq oquery, ws []string) (ok, ambiguous bool) {
 	}
 	eq := func(x string) func(string) bool { return func(v string) bool { return v == x } }
 	if !anyIn(q.Platforms, eq(c.Platform)) || !anyIn(q.Tiers, eq(c.Tier)) ||
-		!anyIn(q.Countries, eq(d.country)) || !anyIn(q.Cities, eq(d.city)) {
+		!anyIn(q.Countries, eq(d.country)) || !anyIn(q.Cities, eq(d.city)) ||
+		!anyIn(q.Regions, eq(d.region)) || !anyIn(q.Languages, eq(c.Language)) {
 		return false, false
+	}
+	if (q.Verified != nil && *q.Verified != c.Verified) ||
+		(q.HasEmail != nil && *q.HasEmail != (c.Email != "")) ||
+		(q.Undisclosed != nil && *q.Undisclosed != d.undisc) {
+		return false, false
+	}
+	if q.LastPostSince != nil && (c.LastPostAt == nil || c.LastPostAt.Before(*q.LastPostSince)) {
+		return false, false
+	}
+	if q.MinAuthenticity != nil && (d.auth == nil || *d.auth < *q.MinAuthenticity) {
+		return false, false
+	}
+	if q.MinGrowth != nil || q.MaxGrowth != nil {
+		if d.growth == nil || (q.MinGrowth != nil && *d.growth < *q.MinGrowth) ||
+			(q.MaxGrowth != nil && *d.growth > *q.MaxGrowth) {
+			return false, false
+		}
 	}
 	if q.NicheAll {
 		for _, n := range q.Niches {
@@ -192,11 +241,21 @@ func (o *oracle) match(d *odoc, oq oquery, ws []string) (ok, ambiguous bool) {
 	} else if !anyIn(q.Niches, func(v string) bool { return d.niches[v] }) {
 		return false, false
 	}
-	if !anyIn(q.Hashtags, func(v string) bool { return d.hashtags[v] }) {
+	if q.HashtagAll {
+		for _, h := range q.Hashtags {
+			if !d.hashtags[h] {
+				return false, false
+			}
+		}
+	} else if !anyIn(q.Hashtags, func(v string) bool { return d.hashtags[v] }) {
 		return false, false
 	}
-	if oq.brandClass != "" {
-		if !anyIn(q.Brands, func(v string) bool { return d.brandClass[v+"|"+oq.brandClass] }) {
+	class := oq.brandClass
+	if class == "" {
+		class = q.BrandClass
+	}
+	if class != "" {
+		if !anyIn(q.Brands, func(v string) bool { return d.brandClass[v+"|"+class] }) {
 			return false, false
 		}
 	} else if !anyIn(q.Brands, func(v string) bool { return d.brands[v] }) {
@@ -216,7 +275,23 @@ func (o *oracle) match(d *odoc, oq oquery, ws []string) (ok, ambiguous bool) {
 			return false, false
 		}
 	}
-	if g := oq.geo; g != nil {
+	if q.SimilarTo != "" {
+		t := o.byID(q.SimilarTo)
+		if t == nil || t == d {
+			return false, false
+		}
+		shares := d.city != "" && d.city == t.city
+		for n := range t.niches {
+			shares = shares || d.niches[n]
+		}
+		for h := range t.hashtags {
+			shares = shares || d.hashtags[h]
+		}
+		if !shares {
+			return false, false
+		}
+	}
+	if g := oq.circle(); g != nil {
 		if c.Location == nil || c.Location.Lat == nil || c.Location.Lon == nil {
 			return false, false
 		}
@@ -227,6 +302,60 @@ func (o *oracle) match(d *odoc, oq oquery, ws []string) (ok, ambiguous bool) {
 		return dist <= g.RadiusKm, false
 	}
 	return true, false
+}
+
+func (o *oracle) byID(id string) *odoc {
+	for _, d := range o.docs {
+		if d.c.ID == id {
+			return d
+		}
+	}
+	return nil
+}
+
+// similarity is creator.Similarity's score of d against t, written from
+// its documentation.
+func (o *oracle) similarity(t, d *odoc) float64 {
+	jac := func(a, b map[string]bool) float64 {
+		shared := 0
+		for k := range b {
+			if a[k] {
+				shared++
+			}
+		}
+		if u := len(a) + len(b) - shared; u > 0 {
+			return float64(shared) / float64(u)
+		}
+		return 0
+	}
+	score := 0.4 * jac(t.niches, d.niches)
+	score += 0.3 * jac(t.hashtags, d.hashtags)
+	switch {
+	case t.city != "" && d.city == t.city && d.country == t.country:
+		score += 0.15
+	case t.region != "" && d.region == t.region && d.country == t.country:
+		score += 0.1
+	case t.country != "" && d.country == t.country:
+		score += 0.05
+	}
+	ti, di := -1, -1
+	for i, tier := range creator.Tiers {
+		if tier == t.c.Tier {
+			ti = i
+		}
+		if tier == d.c.Tier {
+			di = i
+		}
+	}
+	if ti >= 0 && di >= 0 {
+		switch di - ti {
+		case 0:
+			score += 0.15
+		case -1, 1:
+			score += 0.05
+		}
+	}
+	return score
 }
 
 // search returns the matching docs in sort order (id order for relevance)
@@ -243,6 +372,17 @@ func (o *oracle) search(oq oquery) (hits []*odoc, ambiguous map[string]bool) {
 		if ok {
 			hits = append(hits, d)
 		}
+	}
+	if oq.q.SimilarTo != "" && strings.TrimPrefix(oq.q.Sort, "-") == "" {
+		t := o.byID(oq.q.SimilarTo)
+		sort.SliceStable(hits, func(i, j int) bool {
+			a, b := o.similarity(t, hits[i]), o.similarity(t, hits[j])
+			if a != b {
+				return a > b
+			}
+			return hits[i].c.ID < hits[j].c.ID
+		})
+		return hits, ambiguous
 	}
 	o.sort(hits, oq.q.Sort)
 	return hits, ambiguous
@@ -272,6 +412,21 @@ func (o *oracle) sort(hits []*odoc, s string) {
 				return 0, false
 			}
 			return float64(c.LastPostAt.UnixNano()), true
+		}
+	case "growth", "authenticity":
+		growth := strings.TrimPrefix(s, "-") == "growth"
+		byDoc := map[*creator.Creator]*float64{}
+		for _, h := range hits {
+			byDoc[h.c] = h.auth
+			if growth {
+				byDoc[h.c] = h.growth
+			}
+		}
+		val = func(c *creator.Creator) (float64, bool) {
+			if v := byDoc[c]; v != nil {
+				return *v, true
+			}
+			return 0, false
 		}
 	default:
 		val = func(*creator.Creator) (float64, bool) { return 0, false }

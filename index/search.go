@@ -6,14 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/creatorscout/creatorscout/creator"
 )
@@ -43,9 +44,10 @@ type GeoFilter struct {
 }
 
 // MaxRadiusKm is the largest radius a GeoFilter accepts: half the equator.
-const MaxRadiusKm = 20038
+const MaxRadiusKm = creator.MaxRadiusKm
 
-// SearchOption adds what creator.Query cannot say yet.
+// SearchOption adds to a query from code (the query fields say the same
+// from users).
 type SearchOption func(*searchOpts)
 
 type searchOpts struct {
@@ -54,16 +56,17 @@ type searchOpts struct {
 	noFacets   bool
 }
 
-// Near keeps creators within g.RadiusKm of g's point (issue 6's
-// near=lat,lon&radius=50km).
+// Near keeps creators within g.RadiusKm of g's point. It is Query.Near and
+// Query.Radius without a place name to resolve, and replaces them.
 func Near(g GeoFilter) SearchOption {
 	return func(o *searchOpts) { o.geo = &g }
 }
 
 // WithBrandClass narrows the brand filter to mentions of the given class
-// (creator.Gifted, Sponsored, Affiliate or Organic). It needs Query.Brands.
+// (creator.Gifted, Sponsored, Affiliate or Organic), as Query.BrandClass
+// does. It needs Query.Brands.
 func WithBrandClass(class string) SearchOption {
-	return func(o *searchOpts) { o.brandClass = strings.ToLower(strings.TrimSpace(class)) }
+	return func(o *searchOpts) { o.brandClass = class }
 }
 
 // WithoutFacets skips facet counting, whatever Query.Facets says. A nil
@@ -73,30 +76,51 @@ func WithoutFacets() SearchOption {
 	return func(o *searchOpts) { o.noFacets = true }
 }
 
+// sortKind is what a sort orders by.
+type sortKind int
+
+const (
+	byID sortKind = iota
+	byScore
+	byInt
+	byFloat
+)
+
 // sortSpec is one supported sort order.
 type sortSpec struct {
-	key  string // index field of the sort key; "" for relevance
+	name string // canonical, as the cursor records it: "-followers"
+	kind sortKind
 	desc bool
+	ints func(t *table) []int64
+	flts func(t *table) []float64
 }
 
-var sortKeys = map[string]string{
-	"followers":       fSortFollowers,
-	"engagement_rate": fSortER,
-	"last_post_at":    fSortLastPost,
-}
-
-// parseSort returns the canonical name and spec of a validated sort.
-func parseSort(s string) (string, sortSpec, error) {
+// parseSort returns the spec of a validated sort; relevance needs text
+// (without it the order is by id).
+func parseSort(s string, hasText bool) (sortSpec, error) {
 	desc := strings.HasPrefix(s, "-")
 	name := strings.TrimPrefix(s, "-")
-	if name == "" || name == "relevance" {
-		return "", sortSpec{}, nil
+	spec := sortSpec{name: s, desc: desc}
+	switch name {
+	case "", "relevance":
+		spec.name = ""
+		if hasText {
+			spec.kind = byScore
+		}
+	case "followers":
+		spec.kind, spec.ints = byInt, func(t *table) []int64 { return t.followers }
+	case "last_post_at":
+		spec.kind, spec.ints = byInt, func(t *table) []int64 { return t.lastPost }
+	case "engagement_rate":
+		spec.kind, spec.flts = byFloat, func(t *table) []float64 { return t.er }
+	case "growth":
+		spec.kind, spec.flts = byFloat, func(t *table) []float64 { return t.growth }
+	case "authenticity":
+		spec.kind, spec.flts = byFloat, func(t *table) []float64 { return t.auth }
+	default:
+		return spec, creator.Invalid("sort", "unknown field %q; one of %s", name, strings.Join(creator.SortFields, ", "))
 	}
-	key, ok := sortKeys[name]
-	if !ok {
-		return "", sortSpec{}, creator.Invalid("sort", "sorting by %s is not available yet; use relevance, followers, engagement_rate or last_post_at", name)
-	}
-	return s, sortSpec{key: key, desc: desc}, nil
+	return spec, nil
 }
 
 // cursor is what NextCursor encodes: the sort it belongs to and the sort
@@ -111,7 +135,8 @@ func encodeCursor(c cursor) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(s, sortName string, n int, scored bool) ([]string, error) {
+// decodeCursor returns the position a cursor holds, as a sort key.
+func decodeCursor(s string, spec sortSpec) (*sortKey, error) {
 	bad := creator.Invalid("cursor", "is not a cursor from this search; start again without one")
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
@@ -120,19 +145,74 @@ func decodeCursor(s, sortName string, n int, scored bool) ([]string, error) {
 	var c cursor
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || len(c.After) != n {
+	if err := dec.Decode(&c); err != nil {
 		return nil, bad
 	}
-	if c.Sort != sortName {
-		return nil, creator.Invalid("cursor", "belongs to sort %q, not %q; start again without one", c.Sort, sortName)
+	if c.Sort != spec.name {
+		return nil, creator.Invalid("cursor", "belongs to sort %q, not %q; start again without one", c.Sort, spec.name)
 	}
-	if scored {
+	want := 2
+	if spec.kind == byID {
+		want = 1
+	}
+	if len(c.After) != want {
+		return nil, bad
+	}
+	k := &sortKey{id: c.After[want-1]}
+	switch spec.kind {
+	case byScore:
 		f, err := strconv.ParseFloat(c.After[0], 64)
 		if err != nil || !finite(f) {
 			return nil, bad
 		}
+		k.f = f
+	case byInt:
+		if c.After[0] == "" {
+			k.missing = true
+		} else if k.i, k.missing = decodeKeyIntStr(c.After[0]); k.missing {
+			return nil, bad
+		}
+	case byFloat:
+		if c.After[0] == "" {
+			k.missing = true
+		} else {
+			f, ok := decodeKeyFloat([]byte(c.After[0]))
+			if !ok || !finite(f) {
+				return nil, bad
+			}
+			k.f = f
+		}
 	}
-	return c.After, nil
+	return k, nil
+}
+
+func decodeKeyIntStr(s string) (int64, bool) {
+	v, ok := decodeKeyInt([]byte(s))
+	return v, !ok
+}
+
+// cursorAfter encodes the position of k.
+func cursorAfter(spec sortSpec, k sortKey) string {
+	var after []string
+	switch spec.kind {
+	case byID:
+		after = []string{k.id}
+	case byScore:
+		after = []string{strconv.FormatFloat(k.f, 'g', -1, 64), k.id}
+	case byInt:
+		v := ""
+		if !k.missing {
+			v = sortKeyInt(k.i)
+		}
+		after = []string{v, k.id}
+	case byFloat:
+		v := ""
+		if !k.missing {
+			v = sortKeyFloat(k.f)
+		}
+		after = []string{v, k.id}
+	}
+	return encodeCursor(cursor{Sort: spec.name, After: after})
 }
 
 // Search runs q and returns one page. q is normalised and validated here
@@ -143,104 +223,50 @@ func (ix *Index) Search(ctx context.Context, q creator.Query) (*creator.SearchRe
 	return ix.SearchWith(ctx, q)
 }
 
-// SearchWith is Search with options for what creator.Query cannot say yet
-// (a geo radius, a brand class, no facets).
+// SearchWith is Search with options.
 func (ix *Index) SearchWith(ctx context.Context, q creator.Query, opts ...SearchOption) (*creator.SearchResult, error) {
 	start := time.Now()
 	var o searchOpts
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.brandClass != "" {
+		q.BrandClass = o.brandClass
+	}
+	if o.geo != nil {
+		// Checked here rather than by Query.Geo: the option has no place
+		// name, and its own error names near and radius the same way.
+		g := o.geo
+		if !finite(g.Lat) || g.Lat < -90 || g.Lat > 90 || !finite(g.Lon) || g.Lon < -180 || g.Lon > 180 {
+			return nil, creator.Invalid("near", "%v,%v is not a latitude,longitude", g.Lat, g.Lon)
+		}
+		if !finite(g.RadiusKm) || g.RadiusKm <= 0 || g.RadiusKm > MaxRadiusKm {
+			return nil, creator.Invalid("radius", "must be more than 0 and at most %d km", MaxRadiusKm)
+		}
+		q.Near, q.Radius = "", ""
+	}
 	q.Normalize()
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	sortName, spec, err := parseSort(q.Sort)
+	circle, err := q.Geo()
 	if err != nil {
 		return nil, err
 	}
-	if err := o.validate(q); err != nil {
-		return nil, err
+	if o.geo != nil {
+		circle = &creator.GeoCircle{Lat: o.geo.Lat, Lon: o.geo.Lon, RadiusKm: o.geo.RadiusKm}
 	}
-
 	terms := ix.analyze(q.Text)
-	req := bleve.NewSearchRequestOptions(ix.buildQuery(q, terms, o), q.Limit+1, 0, false)
-	req.Fields = []string{fSource}
-
-	relevance := spec.key == "" && len(terms) > 0
-	switch {
-	case relevance:
-		req.Sort = search.SortOrder{&search.SortScore{Desc: true}, &search.SortDocID{}}
-	case spec.key == "":
-		req.Score = "none"
-		req.Sort = search.SortOrder{&search.SortDocID{}}
-	default:
-		req.Score = "none"
-		req.Sort = search.SortOrder{
-			&search.SortField{Field: spec.key, Desc: spec.desc, Type: search.SortFieldAsString, Missing: search.SortFieldMissingLast},
-			&search.SortDocID{},
-		}
-	}
-	if q.Cursor != "" {
-		after, err := decodeCursor(q.Cursor, sortName, len(req.Sort), relevance)
-		if err != nil {
-			return nil, err
-		}
-		req.SearchAfter = after
-	}
-
-	facetSize := q.FacetSize
-	if facetSize == 0 {
-		facetSize = DefaultFacetSize
-	}
-	facetNames := q.Facets
-	if facetNames == nil {
-		facetNames = creator.FacetFields
-	}
-	if o.noFacets {
-		facetNames = nil
-	}
-	for _, name := range facetNames {
-		req.AddFacet(name, bleve.NewFacetRequest(facetIndexField[name], facetSize))
-	}
-
-	sr, err := ix.exec(ctx, req)
+	spec, err := parseSort(q.Sort, len(terms) > 0 || q.SimilarTo != "")
 	if err != nil {
 		return nil, err
 	}
-
-	res := &creator.SearchResult{
-		Total:  sr.Total,
-		Hits:   make([]creator.Hit, 0, min(len(sr.Hits), q.Limit)),
-		Facets: map[string][]creator.Facet{},
-	}
-	for i, h := range sr.Hits {
-		if i == q.Limit {
-			last := sr.Hits[i-1]
-			after := make([]string, len(last.Sort))
-			copy(after, last.Sort)
-			if relevance {
-				after[0] = strconv.FormatFloat(last.Score, 'g', -1, 64)
-			}
-			res.NextCursor = encodeCursor(cursor{Sort: sortName, After: after})
-			break
-		}
-		hit, err := ix.hit(h, terms, relevance)
-		if err != nil {
+	var after *sortKey
+	if q.Cursor != "" {
+		if after, err = decodeCursor(q.Cursor, spec); err != nil {
 			return nil, err
 		}
-		res.Hits = append(res.Hits, hit)
 	}
-	for _, name := range facetNames {
-		res.Facets[name] = facetList(sr.Facets[name])
-	}
-	res.Took = time.Since(start)
-	return res, nil
-}
-
-// exec runs a bleve request under the context's deadline, or
-// DefaultSearchTimeout when it has none.
-func (ix *Index) exec(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultSearchTimeout)
@@ -249,17 +275,116 @@ func (ix *Index) exec(ctx context.Context, req *bleve.SearchRequest) (*bleve.Sea
 	if err := ctx.Err(); err != nil {
 		return nil, ctxError(err)
 	}
-	sr, err := ix.bi.SearchInContext(ctx, req)
+
+	g, err := ix.acquire()
 	if err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return nil, ctxError(cerr)
-		}
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return nil, ctxError(err)
-		}
-		return nil, fmt.Errorf("index: search: %w", err)
+		return nil, err
 	}
-	return sr, nil
+	defer g.release()
+	t := g.tab
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+
+	var sim *simTarget
+	if q.SimilarTo != "" {
+		if sim, err = t.similarTarget(q.SimilarTo); err != nil {
+			return nil, err
+		}
+	}
+	var text *textHits
+	if q.Text != "" {
+		scored := spec.kind == byScore && sim == nil
+		switch {
+		case len(terms) == 0:
+			text = &textHits{ords: roaring.New()}
+		case !scored && !ix.slowText:
+			ords, ok, err := ix.textOrds(ctx, g, terms)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				text = &textHits{ords: ords}
+				break
+			}
+			fallthrough
+		default:
+			if text, err = ix.searchText(ctx, g, terms, scored); err != nil {
+				return nil, err
+			}
+		}
+	}
+	hits, err := t.match(ctx, &q, circle, text, sim)
+	if err != nil {
+		return nil, err
+	}
+
+	res := &creator.SearchResult{
+		Total:  uint64(len(hits)),
+		Hits:   []creator.Hit{},
+		Facets: map[string][]creator.Facet{},
+		Near:   circle,
+	}
+	if !o.noFacets {
+		names := q.Facets
+		if names == nil {
+			names = creator.FacetFields
+		}
+		size := q.FacetSize
+		if size == 0 {
+			size = DefaultFacetSize
+		}
+		res.Facets = t.facets(hits, names, size)
+	}
+
+	var scores map[uint32]float64
+	switch {
+	case sim != nil && spec.kind == byScore:
+		scores = make(map[uint32]float64, len(hits))
+		for _, ord := range hits {
+			scores[ord], _ = t.similarity(sim, ord, false)
+		}
+	case text != nil:
+		scores = text.scores
+	}
+	top := t.top(hits, spec, scores, after, q.Offset+q.Limit+1)
+	putHits(hits)
+	if len(top) > q.Offset+q.Limit {
+		last := top[q.Offset+q.Limit-1]
+		res.NextCursor = cursorAfter(spec, t.key(spec, scores, last))
+		top = top[:q.Offset+q.Limit]
+	}
+	if q.Offset < len(top) {
+		top = top[q.Offset:]
+	} else {
+		top = nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, ctxError(err)
+	}
+	for _, ord := range top {
+		h, err := ix.hit(g, t.ids[ord], terms)
+		if err != nil {
+			return nil, err
+		}
+		if spec.kind == byScore {
+			h.Score = scores[ord]
+		}
+		h.Authenticity = numPtr(t.auth[ord])
+		h.Growth30d = numPtr(t.growth[ord])
+		if sim != nil {
+			_, h.Similarity = t.similarity(sim, ord, true)
+		}
+		res.Hits = append(res.Hits, h)
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+func numPtr(f float64) *float64 {
+	if math.IsNaN(f) {
+		return nil
+	}
+	return &f
 }
 
 func ctxError(err error) error {
@@ -267,30 +392,6 @@ func ctxError(err error) error {
 		return creator.Errorf(creator.EUNAVAILABLE, "search was cancelled")
 	}
 	return creator.Errorf(creator.EUNAVAILABLE, "search took longer than its deadline; narrow the query or try again")
-}
-
-func (o *searchOpts) validate(q creator.Query) error {
-	if g := o.geo; g != nil {
-		if !finite(g.Lat) || g.Lat < -90 || g.Lat > 90 || !finite(g.Lon) || g.Lon < -180 || g.Lon > 180 {
-			return creator.Invalid("near", "%v,%v is not a latitude,longitude", g.Lat, g.Lon)
-		}
-		if !finite(g.RadiusKm) || g.RadiusKm <= 0 || g.RadiusKm > MaxRadiusKm {
-			return creator.Invalid("radius", "must be more than 0 and at most %d km", MaxRadiusKm)
-		}
-	}
-	if o.brandClass != "" {
-		ok := false
-		for _, c := range creator.Classes {
-			ok = ok || c == o.brandClass
-		}
-		if !ok {
-			return creator.Invalid("brand_class", "unknown class %q; one of %s", o.brandClass, strings.Join(creator.Classes, ", "))
-		}
-		if len(q.Brands) == 0 {
-			return creator.Invalid("brand_class", "needs a brand")
-		}
-	}
-	return nil
 }
 
 // analyze returns the distinct terms of the user's text, analysed as the
@@ -311,55 +412,29 @@ func (ix *Index) analyze(text string) []string {
 	return terms
 }
 
-// buildQuery turns q into bleve queries built one by one: user input only
-// ever becomes a term of a TermQuery or a number of a range, never query
-// syntax. Filters get boost 0 so that only the text decides relevance.
-func (ix *Index) buildQuery(q creator.Query, terms []string, o searchOpts) query.Query {
+// textHits are the creators whose text matches, with their scores when
+// the sort is by relevance.
+type textHits struct {
+	ords   *roaring.Bitmap
+	scores map[uint32]float64
+}
+
+// textQuery is the bleve query of the user's terms: every term must appear
+// in at least one of display_name, bio or captions. User input only ever
+// becomes the term of a TermQuery, never query syntax.
+func textQuery(terms []string) query.Query {
 	var must []query.Query
-	if q.Text != "" {
-		if len(terms) == 0 {
-			return query.NewMatchNoneQuery()
-		}
-		for _, t := range terms {
-			must = append(must, anyOf(
-				termQ(fName, t, boostName),
-				termQ(fBio, t, boostBio),
-				termQ(fCaptions, t, boostCaptions),
-			))
-		}
+	for _, t := range terms {
+		must = append(must, query.NewDisjunctionQuery([]query.Query{
+			termQ(fName, t, boostName),
+			termQ(fBio, t, boostBio),
+			termQ(fCaptions, t, boostCaptions),
+		}))
 	}
-	must = appendTerms(must, fPlatform, q.Platforms, false)
-	must = appendTerms(must, fNiches, q.Niches, q.NicheAll)
-	must = appendTerms(must, fTier, q.Tiers, false)
-	must = appendTerms(must, fCountry, q.Countries, false)
-	must = appendTerms(must, fCity, q.Cities, false)
-	must = appendTerms(must, fHashtags, q.Hashtags, false)
-	if o.brandClass != "" {
-		vals := make([]string, len(q.Brands))
-		for i, b := range q.Brands {
-			vals[i] = b + "|" + o.brandClass
-		}
-		must = appendTerms(must, fBrandClass, vals, false)
-	} else {
-		must = appendTerms(must, fBrands, q.Brands, false)
-	}
-	if q.MinFollowers != nil || q.MaxFollowers != nil {
-		must = append(must, rangeQ(fFollowers, intPtrFloat(q.MinFollowers), intPtrFloat(q.MaxFollowers)))
-	}
-	if q.MinER != nil || q.MaxER != nil {
-		must = append(must, rangeQ(fER, q.MinER, q.MaxER))
-	}
-	if g := o.geo; g != nil {
-		must = append(must, &geoRadiusQuery{lat: g.Lat, lon: g.Lon, km: g.RadiusKm})
-	}
-	switch len(must) {
-	case 0:
-		return query.NewMatchAllQuery()
-	case 1:
+	if len(must) == 1 {
 		return must[0]
-	default:
-		return query.NewConjunctionQuery(must)
 	}
+	return query.NewConjunctionQuery(must)
 }
 
 func termQ(field, term string, boost float64) query.Query {
@@ -369,87 +444,102 @@ func termQ(field, term string, boost float64) query.Query {
 	return tq
 }
 
-func anyOf(qs ...query.Query) query.Query {
-	if len(qs) == 1 {
-		return qs[0]
+// searchText runs the text query on bleve and maps its hits to table
+// rows. The caller holds the table's read lock.
+func (ix *Index) searchText(ctx context.Context, g *generation, terms []string, scored bool) (*textHits, error) {
+	r, err := g.reader()
+	if err != nil {
+		return nil, err
 	}
-	return query.NewDisjunctionQuery(qs)
+	defer r.Close()
+	opts := search.SearcherOptions{Score: "none"}
+	if scored {
+		opts.Score = ""
+	}
+	s, err := textQuery(terms).Searcher(ctx, r, ix.im, opts)
+	if err != nil {
+		return nil, searchErr(ctx, err)
+	}
+	defer s.Close()
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0), IndexReader: r}
+	out := &textHits{ords: roaring.New()}
+	if scored {
+		out.scores = map[uint32]float64{}
+	}
+	t := g.tab
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, ctxError(err)
+			}
+		}
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return nil, searchErr(ctx, err)
+		}
+		if dm == nil {
+			break
+		}
+		id, err := r.ExternalID(dm.IndexInternalID)
+		if err != nil {
+			return nil, fmt.Errorf("index: text hit: %w", err)
+		}
+		if ord, ok := t.ords[id]; ok {
+			out.ords.Add(ord)
+			if scored {
+				out.scores[ord] = dm.Score
+			}
+		}
+		sctx.DocumentMatchPool.Put(dm)
+	}
+	return out, nil
 }
 
-func appendTerms(must []query.Query, field string, vals []string, all bool) []query.Query {
-	if len(vals) == 0 {
-		return must
+func searchErr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return ctxError(cerr)
 	}
-	qs := make([]query.Query, len(vals))
-	for i, v := range vals {
-		qs[i] = termQ(field, v, 0)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return ctxError(err)
 	}
-	if all {
-		return append(must, qs...)
-	}
-	return append(must, anyOf(qs...))
+	return fmt.Errorf("index: search: %w", err)
 }
 
-func rangeQ(field string, min, max *float64) query.Query {
-	incl := true
-	rq := query.NewNumericRangeInclusiveQuery(min, max, &incl, &incl)
-	rq.SetField(field)
-	rq.SetBoost(0)
-	return rq
-}
-
-func intPtrFloat(v *int64) *float64 {
-	if v == nil {
-		return nil
+// hit loads one creator's stored JSON into a creator.Hit, with highlights
+// when the query has text.
+func (ix *Index) hit(g *generation, id string, terms []string) (creator.Hit, error) {
+	doc, err := g.bi.Document(id)
+	if err != nil {
+		return creator.Hit{}, fmt.Errorf("index: hit %s: %w", id, err)
 	}
-	f := float64(*v)
-	return &f
-}
-
-// hit decodes one bleve hit into a creator.Hit.
-func (ix *Index) hit(h *search.DocumentMatch, terms []string, scored bool) (creator.Hit, error) {
-	raw, ok := h.Fields[fSource].(string)
-	if !ok {
-		return creator.Hit{}, fmt.Errorf("index: hit %s has no stored creator; rebuild the index", h.ID)
+	var raw []byte
+	if doc != nil {
+		doc.VisitFields(func(f bindex.Field) {
+			if f.Name() == fSource {
+				raw = f.Value()
+			}
+		})
+	}
+	if raw == nil {
+		return creator.Hit{}, fmt.Errorf("index: hit %s has no stored creator; rebuild the index", id)
 	}
 	// Captions are only needed for highlights: leave them raw until then.
 	var s struct {
 		Creator  *creator.Creator `json:"creator"`
 		Captions json.RawMessage  `json:"captions"`
 	}
-	if err := json.Unmarshal([]byte(raw), &s); err != nil || s.Creator == nil {
-		return creator.Hit{}, fmt.Errorf("index: hit %s: decode stored creator: %v", h.ID, err)
+	if err := json.Unmarshal(raw, &s); err != nil || s.Creator == nil {
+		return creator.Hit{}, fmt.Errorf("index: hit %s: decode stored creator: %v", id, err)
 	}
 	hit := creator.Hit{Creator: *s.Creator}
-	if scored {
-		hit.Score = h.Score
-	}
 	if len(terms) > 0 {
 		st := stored{Creator: s.Creator}
 		if len(s.Captions) > 0 {
 			if err := json.Unmarshal(s.Captions, &st.Captions); err != nil {
-				return creator.Hit{}, fmt.Errorf("index: hit %s: decode stored captions: %v", h.ID, err)
+				return creator.Hit{}, fmt.Errorf("index: hit %s: decode stored captions: %v", id, err)
 			}
 		}
 		hit.Highlights = ix.highlights(st, terms)
 	}
 	return hit, nil
-}
-
-// facetList returns a facet's values by count, then value.
-func facetList(fr *search.FacetResult) []creator.Facet {
-	out := []creator.Facet{}
-	if fr == nil || fr.Terms == nil {
-		return out
-	}
-	for _, t := range fr.Terms.Terms() {
-		out = append(out, creator.Facet{Value: t.Term, Count: t.Count})
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		return out[i].Value < out[j].Value
-	})
-	return out
 }

@@ -11,33 +11,47 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
-	bindex "github.com/blevesearch/bleve_index_api"
-
 	"github.com/creatorscout/creatorscout/creator"
 )
 
 const oracleN = 900
 
-var allSorts = []string{"", "followers", "-followers", "engagement_rate", "-engagement_rate", "last_post_at", "-last_post_at"}
+var allSorts = []string{"", "followers", "-followers", "engagement_rate", "-engagement_rate", "last_post_at", "-last_post_at",
+	"growth", "-growth", "authenticity", "-authenticity"}
 
-func i64(v int64) *int64     { return &v }
-func f64(v float64) *float64 { return &v }
+func i64(v int64) *int64           { return &v }
+func f64(v float64) *float64       { return &v }
+func boolp(v bool) *bool           { return &v }
+func timep(v time.Time) *time.Time { return &v }
 
 // fixture is a real index over a generated corpus with its oracle.
 type fixture struct {
 	ix   *Index
+	path string
 	docs []Doc
 	or   *oracle
+}
+
+// reopen closes the index and opens it again: the table is then loaded
+// from bleve rather than built by the upserts.
+func (f *fixture) reopen(t *testing.T) {
+	t.Helper()
+	if err := f.ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	f.ix = ix
 }
 
 func newFixture(t *testing.T, n int) *fixture {
 	t.Helper()
 	docs := genCorpus(1, n)
-	ix, err := Open(t.TempDir() + "/idx")
+	path := t.TempDir() + "/idx"
+	ix, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +69,7 @@ func newFixture(t *testing.T, n int) *fixture {
 			t.Fatal(err)
 		}
 	}
-	return &fixture{ix: ix, docs: docs, or: newOracle(docs)}
+	return &fixture{ix: ix, path: path, docs: docs, or: newOracle(docs)}
 }
 
 // searchAll pages through every result with the cursor and checks that
@@ -127,8 +141,15 @@ type oracleCase struct {
 func oracleCases(docs []Doc) []oracleCase {
 	// A follower count and an ER that exist in the corpus, to hit bounds exactly.
 	var someFollowers int64
-	var someER float64
+	var someER, someAuth float64
+	var someLastPost time.Time
 	for _, d := range docs {
+		if a := d.Creator.Analysis; a != nil && a.Authenticity != nil && someAuth == 0 && *a.Authenticity.Score > 60 {
+			someAuth = *a.Authenticity.Score
+		}
+		if d.Creator.LastPostAt != nil && someLastPost.IsZero() && d.Creator.LastPostAt.After(genBase.AddDate(0, 0, -40)) {
+			someLastPost = *d.Creator.LastPostAt
+		}
 		if d.Creator.Followers != nil && *d.Creator.Followers > 20000 && someFollowers == 0 {
 			someFollowers = *d.Creator.Followers
 		}
@@ -189,6 +210,37 @@ func oracleCases(docs []Doc) []oracleCase {
 		{name: "Q3", q: creator.Query{Brands: []string{"oatly"}, Facets: []string{"tier", "niche"}}},
 		{name: "Q4", q: creator.Query{Niches: []string{"travel"}}, geo: &GeoFilter{Lat: austin.lat, Lon: austin.lon, RadiusKm: 50}},
 		{name: "everything", q: creator.Query{Text: "vegan", Platforms: []string{"instagram", "youtube", "tiktok"}, Niches: []string{"beauty", "food", "wellness"}, Tiers: []string{"micro", "macro"}, Countries: []string{"US", "GB"}, MinER: f64(0.01), Hashtags: []string{"vegan", "skincare", "review"}}},
+		{name: "hashtags all", q: creator.Query{Hashtags: []string{"vegan", "#Yoga"}, HashtagAll: true}},
+		{name: "hashtags all unknown", q: creator.Query{Hashtags: []string{"vegan", "zzznone"}, HashtagAll: true}},
+		{name: "brand class field", q: creator.Query{Brands: []string{"oatly", "cerave"}, BrandClass: "gifted"}},
+		{name: "brand class affiliate", q: creator.Query{Brands: []string{"the ordinary"}, BrandClass: "Affiliate"}},
+		{name: "brand class any", q: creator.Query{Brands: []string{"glossier"}, BrandClass: "any"}},
+		{name: "language", q: creator.Query{Languages: []string{"en"}}},
+		{name: "languages", q: creator.Query{Languages: []string{"ES", "de"}}},
+		{name: "region", q: creator.Query{Regions: []string{"texas"}}},
+		{name: "regions any case", q: creator.Query{Regions: []string{"England", "BERLIN", "são paulo"}}},
+		{name: "verified", q: creator.Query{Verified: boolp(true)}},
+		{name: "not verified", q: creator.Query{Verified: boolp(false)}},
+		{name: "has email", q: creator.Query{HasEmail: boolp(true)}},
+		{name: "no email", q: creator.Query{HasEmail: boolp(false)}},
+		{name: "undisclosed", q: creator.Query{Undisclosed: boolp(true)}},
+		{name: "not undisclosed", q: creator.Query{Undisclosed: boolp(false)}},
+		{name: "last post since", q: creator.Query{LastPostSince: timep(genBase.AddDate(0, 0, -20))}},
+		{name: "last post since exact", q: creator.Query{LastPostSince: &someLastPost}},
+		{name: "min authenticity", q: creator.Query{MinAuthenticity: f64(70)}},
+		{name: "min authenticity exact", q: creator.Query{MinAuthenticity: f64(someAuth)}},
+		{name: "min authenticity zero", q: creator.Query{MinAuthenticity: f64(0)}},
+		{name: "growth range", q: creator.Query{MinGrowth: f64(0.05), MaxGrowth: f64(0.2)}},
+		{name: "growth negative", q: creator.Query{MaxGrowth: f64(0)}},
+		{name: "growth from loss", q: creator.Query{MinGrowth: f64(-0.05)}},
+		{name: "near by name", q: creator.Query{Near: "Austin", Radius: "50km"}},
+		{name: "near by name default radius", q: creator.Query{Near: "London"}},
+		{name: "near lat,lon", q: creator.Query{Near: "51.5072,-0.1276", Radius: "30km"}},
+		{name: "near miles", q: creator.Query{Near: "Berlin", Radius: "20mi"}},
+		{name: "similar", q: creator.Query{SimilarTo: docs[3].Creator.ID}},
+		{name: "similar filtered", q: creator.Query{SimilarTo: docs[8].Creator.ID, Countries: []string{"US", "GB"}, MinFollowers: i64(5000)}},
+		{name: "similar with text", q: creator.Query{SimilarTo: docs[12].Creator.ID, Text: "vegan"}},
+		{name: "everything new", q: creator.Query{Text: "vegan", Hashtags: []string{"vegan", "skincare"}, Languages: []string{"en"}, Verified: boolp(false), MinAuthenticity: f64(50), MinGrowth: f64(-0.1), Near: "Austin", Radius: "300km", LastPostSince: timep(genBase.AddDate(0, -3, 0))}},
 	}
 }
 
@@ -225,13 +277,15 @@ func without(ids []string, drop map[string]bool) []string {
 func TestSearchAgainstOracle(t *testing.T) {
 	f := newFixture(t, oracleN)
 	nonEmpty := 0
-	// The first pass runs on several live segments, the second after a
-	// force-merge, which rewrites doc values.
-	for pass, sorts := range [][]string{allSorts, {"", "-followers", "last_post_at"}} {
+	// The first pass runs on several live segments with the table built by
+	// the upserts, the second after a force-merge (which rewrites doc
+	// values) and a reopen, with the table loaded from bleve.
+	for pass, sorts := range [][]string{allSorts, {"", "-followers", "last_post_at", "-growth", "authenticity", "-engagement_rate"}} {
 		if pass == 1 {
 			if err := f.ix.Compact(); err != nil {
 				t.Fatal(err)
 			}
+			f.reopen(t)
 		}
 		for _, tc := range oracleCases(f.docs) {
 			for _, s := range sorts {
@@ -252,7 +306,8 @@ func TestSearchAgainstOracle(t *testing.T) {
 					}
 					got := without(hitIDs(hits), amb)
 					wantIDs := odocIDs(want)
-					relevance := s == "" && q.Text != ""
+					relevance := s == "" && q.Text != "" && q.SimilarTo == ""
+					similar := s == "" && q.SimilarTo != ""
 					if relevance {
 						sort.Strings(got)
 						sort.Strings(wantIDs)
@@ -276,9 +331,18 @@ func TestSearchAgainstOracle(t *testing.T) {
 							t.Fatalf("facets\n got %v\nwant %v", first.Facets, wantF)
 						}
 					}
-					if relevance {
+					switch {
+					case relevance:
 						checkRelevanceOrder(t, hits)
-					} else {
+					case similar:
+						target := f.or.byID(q.SimilarTo)
+						for i, h := range hits {
+							want := f.or.similarity(target, f.or.byID(h.ID))
+							if h.Score != want || h.Similarity == nil || h.Similarity.Score != want {
+								t.Fatalf("hit %d %s: score %v, similarity %+v; want %v", i, h.ID, h.Score, h.Similarity, want)
+							}
+						}
+					default:
 						for _, h := range hits {
 							if h.Score != 0 {
 								t.Fatalf("hit %s has score %v under sort %q; want none", h.ID, h.Score, s)
@@ -385,6 +449,46 @@ func TestPagination(t *testing.T) {
 	}
 }
 
+// TestOffset: an offset page is the same slice of the full order, with a
+// cursor that continues after it; a deep offset is refused.
+func TestOffset(t *testing.T) {
+	f := newFixture(t, 300)
+	for _, base := range []creator.Query{{Sort: "-followers"}, {Text: "vegan"}, {Sort: "growth", Niches: []string{"beauty", "food"}}} {
+		q := base
+		q.Limit = 100
+		full, _ := searchAll(t, f.ix, q)
+		for _, off := range []int{0, 1, 7, 40, len(full) - 1, len(full), len(full) + 5} {
+			q := base
+			q.Limit, q.Offset = 10, off
+			res, err := f.ix.Search(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lo, hi := min(off, len(full)), min(off+10, len(full))
+			if got, want := hitIDs(res.Hits), hitIDs(full[lo:hi]); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%+v offset %d: got %v, want %v", base, off, got, want)
+			}
+			if (res.NextCursor != "") != (hi < len(full)) {
+				t.Fatalf("offset %d of %d: next cursor %q", off, len(full), res.NextCursor)
+			}
+			if res.NextCursor != "" {
+				q.Offset, q.Cursor = 0, res.NextCursor
+				next, err := f.ix.Search(context.Background(), q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(next.Hits) == 0 || next.Hits[0].ID != full[hi].ID {
+					t.Fatalf("offset %d: the cursor continues at %v, want %s", off, hitIDs(next.Hits), full[hi].ID)
+				}
+			}
+		}
+	}
+	_, err := f.ix.Search(context.Background(), creator.Query{Offset: creator.MaxOffset + 1})
+	if creator.ErrorParam(err) != "offset" || !strings.Contains(err.Error(), "cursor") {
+		t.Fatalf("deep offset: %v", err)
+	}
+}
+
 func TestCursorErrors(t *testing.T) {
 	f := newFixture(t, 50)
 	ctx := context.Background()
@@ -416,9 +520,17 @@ func TestSearchRejectsBadInput(t *testing.T) {
 		opts  []SearchOption
 		param string
 	}{
-		{creator.Query{Sort: "growth"}, nil, "sort"},
-		{creator.Query{Sort: "-authenticity"}, nil, "sort"},
 		{creator.Query{Sort: "nonsense"}, nil, "sort"},
+		{creator.Query{Offset: creator.MaxOffset + 1}, nil, "offset"},
+		{creator.Query{Offset: 5, Cursor: "abc"}, nil, "offset"},
+		{creator.Query{Near: "Zzyzxqville"}, nil, "near"},
+		{creator.Query{Near: "Austin", Radius: "-3km"}, nil, "radius"},
+		{creator.Query{Radius: "3km"}, nil, "radius"},
+		{creator.Query{Languages: []string{"english"}}, nil, "language"},
+		{creator.Query{BrandClass: "gifted"}, nil, "brand_class"},
+		{creator.Query{Hashtags: []string{"x"}, BrandClass: "bribed", Brands: []string{"b"}}, nil, "brand_class"},
+		{creator.Query{MinAuthenticity: f64(101)}, nil, "min_authenticity"},
+		{creator.Query{MinGrowth: f64(0.5), MaxGrowth: f64(0.1)}, nil, "max_growth"},
 		{creator.Query{Limit: 101}, nil, "limit"},
 		{creator.Query{Text: strings.Repeat("a", creator.MaxTextLen+1)}, nil, "q"},
 		{creator.Query{Platforms: []string{"myspace"}}, nil, "platform"},
@@ -450,26 +562,37 @@ func TestSearchDeadline(t *testing.T) {
 	if creator.ErrorCode(err) != creator.EUNAVAILABLE {
 		t.Fatalf("cancelled: got %v; want unavailable", err)
 	}
-	// A deadline that passes while bleve is searching: the query's searcher
-	// ends the context after the search has started.
-	ctx3, cancel3 := context.WithTimeout(context.Background(), time.Hour)
-	defer cancel3()
-	req := bleve.NewSearchRequest(&expireQuery{inner: query.NewMatchAllQuery(), expire: cancel3})
-	_, err = f.ix.exec(ctx3, req)
-	if creator.ErrorCode(err) != creator.EUNAVAILABLE {
-		t.Fatalf("deadline during the search: got %v (code %q); want unavailable", err, creator.ErrorCode(err))
+	// A deadline that passes while the search runs: the context reports
+	// it from its n-th look on, at every stage the search checks.
+	for n := 1; ; n++ {
+		ctx := &expiringCtx{Context: context.Background(), after: n}
+		_, err := f.ix.Search(ctx, creator.Query{Text: "vegan", Sort: "-followers"})
+		if err == nil {
+			if n < 3 {
+				t.Fatalf("the search looked at its deadline only %d times", n-1)
+			}
+			break
+		}
+		if creator.ErrorCode(err) != creator.EUNAVAILABLE || !strings.Contains(err.Error(), "deadline") {
+			t.Fatalf("deadline after %d looks: got %v; want unavailable", n, err)
+		}
 	}
 }
 
-// expireQuery ends the search's context as bleve builds its searcher.
-type expireQuery struct {
-	inner  query.Query
-	expire func()
+// expiringCtx reports DeadlineExceeded from its after-th call of Err on.
+type expiringCtx struct {
+	context.Context
+	after, calls int
 }
 
-func (q *expireQuery) Searcher(ctx context.Context, r bindex.IndexReader, m mapping.IndexMapping, o search.SearcherOptions) (search.Searcher, error) {
-	q.expire()
-	return q.inner.Searcher(ctx, r, m, o)
+func (c *expiringCtx) Deadline() (time.Time, bool) { return time.Now().Add(time.Hour), true }
+
+func (c *expiringCtx) Err() error {
+	c.calls++
+	if c.calls >= c.after {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 func TestHighlights(t *testing.T) {
