@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -86,6 +87,10 @@ type Config struct {
 	Keys []Key
 	// CSP is the Content-Security-Policy header.
 	CSP string
+	// CrawlAllowed are the networks a crawl request's URLs may name as IP
+	// literals, on any port: the API's mirror of crawler.allow_loopback and
+	// crawler.allowed_cidrs. Empty refuses every non-public address.
+	CrawlAllowed []netip.Prefix
 }
 
 // DefaultCSP allows only same-origin content and no framing.
@@ -114,13 +119,20 @@ type Deps struct {
 	Searcher Searcher
 	Creators Creators
 	Runs     Runs
+	// Lists, Searches and Crawls serve prospect lists, saved searches and
+	// crawl requests (lists.go, searches.go, crawls.go); nil makes their
+	// routes answer 503.
+	Lists    Lists
+	Searches SavedSearches
+	Crawls   Crawls
 	// Metrics, when set, is served at GET /metrics and receives the API's
 	// request counters and latency histogram.
 	Metrics *prometheus.Registry
 	// Logger receives internal errors and the access log; nil is slog.Default().
 	Logger *slog.Logger
-	// Now is the clock of the rate limiter and the latency metrics; nil is
-	// time.Now. Tests inject one.
+	// Now is the clock of the rate limiter, the latency metrics and the
+	// times the API records (list edits, saved-search runs, queued crawls);
+	// nil is time.Now. Tests inject one.
 	Now func() time.Time
 }
 
@@ -135,6 +147,7 @@ type Server struct {
 	keys    []parsedKey
 	limiter *limiter // nil when rate limiting is off
 	metrics *httpMetrics
+	openapiState
 }
 
 // New checks cfg, fills its zero fields from DefaultConfig and builds the

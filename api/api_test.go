@@ -39,6 +39,9 @@ type apiCase struct {
 	HeaderMatch map[string]string
 	// Check, when set, inspects the decoded JSON body.
 	Check func(t *testing.T, body []byte)
+	// ContentType is the response's media type: "" is application/json,
+	// "-" is none (204).
+	ContentType string
 }
 
 const (
@@ -54,7 +57,8 @@ func testKeys() []Key {
 	}
 }
 
-// newTestServer builds a server over the fakes. cfg gets a small body limit
+// newTestServer builds a server; with no dependencies given, over a real
+// store and index holding testCorpus (newEnv). cfg gets a small body limit
 // and a generous rate limit unless the test sets them.
 func newTestServer(t *testing.T, cfg Config, deps Deps) *Server {
 	t.Helper()
@@ -67,10 +71,10 @@ func newTestServer(t *testing.T, cfg Config, deps Deps) *Server {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if deps.Searcher == nil && deps.Creators == nil && deps.Runs == nil {
-		st := newFakeStore()
-		deps.Searcher = &fakeSearcher{creators: testCorpus()}
-		deps.Creators, deps.Runs = st, st
+	if deps.Searcher == nil && deps.Creators == nil && deps.Runs == nil && deps.Lists == nil && deps.Searches == nil && deps.Crawls == nil {
+		e := newEnv(t).deps()
+		e.Metrics, e.Logger, e.Now = deps.Metrics, deps.Logger, deps.Now
+		deps = e
 	}
 	s, err := New(cfg, deps)
 	if err != nil {
@@ -89,7 +93,7 @@ func do(h http.Handler, tc apiCase) *httptest.ResponseRecorder {
 		body = strings.NewReader(tc.Body)
 	}
 	req := httptest.NewRequest(method, tc.Path, body)
-	if tc.Body != "" && method == http.MethodPost {
+	if tc.Body != "" && (method == http.MethodPost || method == http.MethodPatch) {
 		req.Header.Set("Content-Type", jsonCT)
 	}
 	for k, v := range tc.Headers {
@@ -131,8 +135,15 @@ func checkResponse(t *testing.T, tc apiCase, rec *httptest.ResponseRecorder) {
 		}
 	}
 	if !strings.HasPrefix(tc.Path, "/metrics") && tc.Method != http.MethodHead {
-		if ct := rec.Header().Get("Content-Type"); ct != jsonCT {
-			t.Errorf("Content-Type = %q, want %q", ct, jsonCT)
+		want := tc.ContentType
+		switch {
+		case rec.Code >= 400 || want == "":
+			want = jsonCT
+		case want == "-":
+			want = ""
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != want {
+			t.Errorf("Content-Type = %q, want %q", ct, want)
 		}
 	}
 	for k, want := range tc.HeaderMatch {
@@ -472,7 +483,7 @@ func TestErrorTable(t *testing.T) {
 		t.Run(creator.ErrorCode(tc.err)+"_"+tc.err.Error(), func(t *testing.T) {
 			var logs bytes.Buffer
 			s := newTestServer(t, Config{}, Deps{
-				Searcher: &fakeSearcher{err: tc.err},
+				Searcher: &searchHook{err: tc.err},
 				Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
 			})
 			rec := do(s.Handler(), apiCase{Path: "/v1/creators"})
@@ -492,10 +503,10 @@ func TestErrorTable(t *testing.T) {
 
 func TestPanicIsInternalError(t *testing.T) {
 	var logs bytes.Buffer
-	s := newTestServer(t, Config{}, Deps{Searcher: &fakeSearcher{panic: true}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	s := newTestServer(t, Config{}, Deps{Searcher: &searchHook{panic: true}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	rec := do(s.Handler(), apiCase{Path: "/v1/creators"})
 	checkResponse(t, apiCase{Path: "/v1/creators", Status: 500, Code: "internal", ResponseMatch: map[string]bool{"boom": false}}, rec)
-	if !strings.Contains(logs.String(), "fake searcher: boom") {
+	if !strings.Contains(logs.String(), "search hook: boom") {
 		t.Errorf("panic not logged: %s", logs.String())
 	}
 }
@@ -503,12 +514,12 @@ func TestPanicIsInternalError(t *testing.T) {
 func TestRequestTimeout(t *testing.T) {
 	// The searcher waits for the request's deadline, so this takes
 	// RequestTimeout of wall time and no sleeping.
-	s := newTestServer(t, Config{RequestTimeout: 20 * time.Millisecond}, Deps{Searcher: &fakeSearcher{block: true}})
+	s := newTestServer(t, Config{RequestTimeout: 20 * time.Millisecond}, Deps{Searcher: &searchHook{block: true}})
 	checkResponse(t, apiCase{Path: "/v1/creators", Status: 503, Code: "unavailable"}, do(s.Handler(), apiCase{Path: "/v1/creators"}))
 }
 
 func TestMissingDependencyIsUnavailable(t *testing.T) {
-	s := newTestServer(t, Config{}, Deps{Searcher: &fakeSearcher{}})
+	s := newTestServer(t, Config{}, Deps{Searcher: &searchHook{}})
 	runCases(t, s.Handler(), []apiCase{
 		{Desc: "no store", Path: "/v1/creators/youtube:bob", Status: 503, Code: "unavailable"},
 		{Desc: "no runs", Path: "/v1/crawls/1", Status: 503, Code: "unavailable"},
@@ -519,6 +530,7 @@ func TestMissingDependencyIsUnavailable(t *testing.T) {
 // TestGETAndPOSTAgree checks both search routes hand the searcher the same
 // normalised query.
 func TestGETAndPOSTAgree(t *testing.T) {
+	e := newEnv(t)
 	for _, tc := range []struct{ get, post string }{
 		{"?niche=Fitness,yoga&tier=micro&min_er=3%25&sort=-followers&limit=5",
 			`{"niche":["fitness","Yoga"],"tier":["MICRO"],"min_er":0.03,"sort":"-followers","limit":5}`},
@@ -526,7 +538,7 @@ func TestGETAndPOSTAgree(t *testing.T) {
 			`{"hashtag":["#vegan"],"brand":["acme"],"country":["GB"],"min_followers":10000}`},
 		{"", `{}`},
 	} {
-		fs := &fakeSearcher{creators: testCorpus()}
+		fs := &searchHook{inner: e.ix}
 		s := newTestServer(t, Config{}, Deps{Searcher: fs})
 		if rec := do(s.Handler(), apiCase{Path: "/v1/creators" + tc.get}); rec.Code != 200 {
 			t.Fatalf("GET %s: %d %s", tc.get, rec.Code, rec.Body)

@@ -18,6 +18,8 @@
 //   - the http.Server (server.go) with its timeouts and graceful shutdown.
 //
 // api never touches bleve or SQL. It sees search, the store and crawl runs
-// through the small interfaces it declares (Searcher, Creators, Runs); cmd/
-// wires the real index and store in.
+// through the small interfaces it declares (Searcher, Creators, Runs, and
+// Lists, SavedSearches and Crawls for prospect lists with their CSV/JSON
+// exports, saved searches and crawl requests); cmd/ wires the real index
+// and store in. openapi.go serves the OpenAPI document of every route.
 package api

@@ -46,6 +46,9 @@ func (s *Server) searchCreators(c echo.Context) error {
 // searchCreatorsBody is POST /v1/creators/search: the same query as a JSON
 // object of creator.Query fields.
 func (s *Server) searchCreatorsBody(c echo.Context) error {
+	if err := noParams(c); err != nil {
+		return err
+	}
 	var q creator.Query
 	if err := decodeJSON(c, &q); err != nil {
 		return err
@@ -144,28 +147,6 @@ func (s *Server) creatorHistory(c echo.Context) error {
 		snaps = []creator.Snapshot{}
 	}
 	return c.JSON(http.StatusOK, historyResponse{CreatorID: id, Snapshots: snaps})
-}
-
-func (s *Server) getCrawl(c echo.Context) error {
-	if err := noParams(c); err != nil {
-		return err
-	}
-	raw := c.Param("id")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id < 1 {
-		return creator.Invalid("id", "%q is not a crawl run id (a positive whole number)", truncate(raw, 40))
-	}
-	if s.deps.Runs == nil {
-		return creator.Errorf(creator.EUNAVAILABLE, "crawl runs are not available")
-	}
-	run, err := s.deps.Runs.Run(c.Request().Context(), id)
-	if err != nil {
-		return fmt.Errorf("api: crawl run %d: %w", id, err)
-	}
-	if run == nil {
-		return creator.Errorf(creator.ENOTFOUND, "no crawl run %d", id)
-	}
-	return c.JSON(http.StatusOK, run)
 }
 
 // creatorID reads the :id path parameter. Ids hold ':' and '@'

@@ -32,7 +32,7 @@ func (s *Server) middleware(e *echo.Echo) error {
 		}
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  s.cfg.CORSOrigins,
-			AllowMethods:  []string{http.MethodGet, http.MethodPost},
+			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete},
 			AllowHeaders:  []string{echo.HeaderAuthorization, HeaderAPIKey, echo.HeaderContentType},
 			ExposeHeaders: []string{echo.HeaderRetryAfter},
 			MaxAge:        600,
