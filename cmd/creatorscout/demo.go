@@ -73,12 +73,15 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	}
 
-	srv, err := a.server()
+	crawls := startCrawlQueue(ctx, a) // runs POST /v1/crawls requests
+	defer crawls.Stop()
+	srv, err := a.server(crawls.wire)
 	if err != nil {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "creatorscout demo API on %s (Ctrl-C to stop)\n\n", base)
+	fmt.Fprintf(stdout, "creatorscout demo API on %s (Ctrl-C to stop)\n", base)
+	fmt.Fprintf(stdout, "web UI: %s/\n\n", base)
 	fmt.Fprintf(stdout, "  curl '%s/v1/creators?niche=fitness&tier=micro&sort=-engagement_rate'\n", base)
 	fmt.Fprintf(stdout, "  curl '%s/v1/creators?q=vegan+skincare&country=GB&min_er=3%%25&facets=niche,city'\n", base)
 	fmt.Fprintf(stdout, "  curl '%s/v1/creators?hashtag=pilates&sort=-followers&limit=5'\n", base)

@@ -30,19 +30,28 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"demo":     {"start the synthetic network, crawl it, serve the API", cmdDemo},
+		"bench":    {"benchmarks against the synthetic network (bench crawl, ...)", cmdBench},
 		"crawl":    {"run one crawl (hashtags, URLs, handles from flags or config)", cmdCrawl},
 		"serve":    {"serve the API (and run the nightly schedule)", cmdServe},
 		"search":   {"search creators from the shell", cmdSearch},
+		"reindex":  {"rebuild the index from the store and swap it in while searches go on", cmdReindex},
 		"extract":  {"parse saved responses offline and print JSON", cmdExtract},
 		"hash-key": {"print the SHA-256 of an API key for api.keys", cmdHashKey},
 		"version":  {"print the version", cmdVersion},
+		"forget":   {"remove creators everywhere and keep them out of later crawls", cmdForget},
+		"backup":   {"back up the database and the index online into a new directory", cmdBackup},
+		"restore":  {"restore the database and the index from a backup (server stopped)", cmdRestore},
+		"report":   {"print a nightly run's report (the latest without an id)", cmdReport},
 	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// CREATORSCOUT_CPUPROFILE=FILE writes a CPU profile of the whole command.
-	if path := os.Getenv("CREATORSCOUT_CPUPROFILE"); path != "" {
+	// It is not a config setting: unset it so config.Load does not refuse it.
+	path := os.Getenv("CREATORSCOUT_CPUPROFILE")
+	os.Unsetenv("CREATORSCOUT_CPUPROFILE")
+	if path != "" {
 		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
 			defer f.Close()
 		}

@@ -28,8 +28,21 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		{"hashtag", "hashtag posted lately (repeatable)"}, {"brand", "brand mentioned (repeatable)"},
 		{"min-followers", "at least this many followers"}, {"max-followers", "at most this many followers"},
 		{"min-er", "engagement rate at least (0.03 or 3%)"}, {"max-er", "engagement rate at most"},
-		{"sort", "relevance, followers, -engagement_rate, last_post_at ... ('-' = descending)"},
+		{"sort", "relevance, followers, engagement_rate, growth, last_post_at, authenticity ('-' = descending)"},
 		{"limit", "results per page (1-100)"}, {"cursor", "next_cursor from the previous page"},
+		{"hashtag-all", "true: every --hashtag, not any"}, {"niche-all", "true: every --niche, not any"},
+		{"brand-class", "gifted|sponsored|affiliate|organic|any: the class of the --brand mention"},
+		{"language", "ISO 639-1 language (repeatable)"}, {"region", "region or state (repeatable)"},
+		{"verified", "true or false"}, {"has-email", "true or false"},
+		{"undisclosed", "true: a recent post is flagged as an undisclosed sponsorship"},
+		{"last-post-since", "posted at or after: 2025-05-01, an RFC 3339 time, or 30d / 2w ago"},
+		{"min-authenticity", "authenticity score at least (0-100)"},
+		{"min-growth", "30-day follower growth at least (0.05 or 5%)"}, {"max-growth", "30-day follower growth at most"},
+		{"near", "lat,lon or a place name (Austin, \"Paris, France\")"}, {"radius", "distance from --near: 50km, 800m, 30mi (default 50km)"},
+		{"similar-to", "lookalikes of this creator id (platform:handle)"},
+		{"offset", "skip this many results (at most 1000; page with --cursor beyond)"},
+		{"facets", "facets to count (repeatable): platform, tier, niche, country, city, language, brand, hashtag"},
+		{"facet-size", "values per facet (1-100, default 10)"},
 	} {
 		m := &multiFlag{}
 		params[p.name] = m
@@ -73,6 +86,9 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return enc.Encode(res)
 	}
 	printTable(stdout, res)
+	if len(*params["facets"]) > 0 {
+		printFacets(stdout, res)
+	}
 	return nil
 }
 
@@ -121,6 +137,33 @@ func printTable(w io.Writer, res *creator.SearchResult) {
 		fmt.Fprintf(w, "; next page: --cursor %s", res.NextCursor)
 	}
 	fmt.Fprintln(w)
+	if g := res.Near; g != nil {
+		place := g.Place
+		if place == "" {
+			place = "the point"
+		}
+		fmt.Fprintf(w, "near %s (%.4f,%.4f) within %g km\n", oneLine(place), g.Lat, g.Lon, g.RadiusKm)
+	}
+	for _, h := range res.Hits {
+		if h.Similarity != nil {
+			fmt.Fprintf(w, "%s: %.3f, %s\n", oneLine(h.ID), h.Similarity.Score, oneLine(h.Similarity.Why))
+		}
+	}
+}
+
+// printFacets prints each facet's counts on one line, in facet order.
+func printFacets(w io.Writer, res *creator.SearchResult) {
+	for _, name := range creator.FacetFields {
+		fs, ok := res.Facets[name]
+		if !ok {
+			continue
+		}
+		parts := make([]string, len(fs))
+		for i, f := range fs {
+			parts[i] = fmt.Sprintf("%s %d", oneLine(f.Value), f.Count)
+		}
+		fmt.Fprintf(w, "%s: %s\n", name, strings.Join(parts, ", "))
+	}
 }
 
 // oneLine keeps crawled text from breaking the table or the terminal:

@@ -32,7 +32,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
-	srv, err := a.server()
+	crawls := startCrawlQueue(ctx, a) // runs POST /v1/crawls requests
+	defer crawls.Stop()
+	defer startScheduler(ctx, a)() // the nightly job on schedule (nightly.go)
+	srv, err := a.server(crawls.wire, a.wireForget)
 	if err != nil {
 		return err
 	}
@@ -58,12 +61,21 @@ func apiConfig(c config.API) api.Config {
 	return out
 }
 
-func (a *app) server() (*api.Server, error) {
+// server builds the API over the app; opts add dependencies (the crawl
+// queue, which only a serving process runs).
+func (a *app) server(opts ...func(*api.Deps)) (*api.Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return api.New(apiConfig(a.cfg.API), api.Deps{
+	conf := apiConfig(a.cfg.API)
+	conf.CrawlAllowed = crawlAllowed(a.cfg.Crawler)
+	deps := api.Deps{
 		Searcher: a.index, Creators: a.store, Runs: a.store, Metrics: reg, Logger: a.log,
-	})
+		Lists: storeLists{a.store}, Searches: storeSearches{a.store},
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	return api.New(conf, deps)
 }
 
 func cmdHashKey(_ context.Context, args []string, stdout, stderr io.Writer) error {

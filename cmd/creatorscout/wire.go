@@ -84,30 +84,20 @@ func buildSources(cfg config.Config) ([]source.Source, error) {
 
 // seeds turns hashtags, URLs and handles into the crawl's first requests.
 // Hashtags run on every enabled source that supports them, on each
-// configured instance; a handle is "platform:handle" or a profile URL.
+// configured instance and web or TikTok host (discovery.go); a handle is
+// "platform:handle" or a profile URL.
 func seeds(cfg config.Config, hashtags, urls, handles []string) ([]source.Request, error) {
 	var out []source.Request
-	settings := sourceSettings(cfg)
-	for _, tag := range hashtags {
-		tag = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(tag), "#"))
+	for _, raw := range hashtags {
+		tag := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(raw), "#"))
 		if tag == "" || strings.ContainsAny(tag, " /?#&") {
-			return nil, usagef("--hashtag %q is not a hashtag", tag)
+			return nil, usagef("--hashtag %q is not a hashtag", raw)
 		}
-		for _, name := range detectOrder {
-			s := settings[name]
-			if !s.Enabled {
-				continue
-			}
-			for _, base := range append([]string{s.BaseURL}, s.Instances...) {
-				src, err := source.New(name, sourceOptions(s, base))
-				if err != nil {
-					return nil, err
-				}
-				if hs, ok := src.(source.HashtagSource); ok {
-					out = append(out, hs.HashtagRequests(tag)...)
-				}
-			}
+		reqs, err := hashtagRequests(cfg, tag)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, reqs...)
 	}
 	for _, u := range urls {
 		reqs, err := profileRequests(cfg, u)
@@ -123,7 +113,7 @@ func seeds(cfg config.Config, hashtags, urls, handles []string) ([]source.Reques
 		}
 		out = append(out, reqs...)
 	}
-	return out, nil
+	return dedupeRequests(out), nil
 }
 
 // profileRequests asks each enabled profile source to claim a handle or URL;

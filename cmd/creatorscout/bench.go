@@ -1,0 +1,655 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/creatorscout/creatorscout/config"
+	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/creator"
+	"github.com/creatorscout/creatorscout/simnet"
+	"github.com/creatorscout/creatorscout/store"
+)
+
+// benchCommands are the subcommands of `creatorscout bench`, by name. Each
+// lives in its own file; a file adds its entry in an init function, e.g.
+// bench_search.go: func init() { benchCommands["search"] = command{...} }.
+var benchCommands = map[string]command{
+	"crawl": {"crawl a synthetic network through the whole pipeline: pages/s, CPU ms per page, peak RSS, parse ceiling", cmdBenchCrawl},
+	// The crawl process of `bench crawl` (not listed: no summary).
+	"crawl-child": {"", cmdBenchCrawlChild},
+}
+
+// cmdBench dispatches `creatorscout bench SUBCOMMAND`.
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stderr, "usage: creatorscout bench SUBCOMMAND [flags]   (creatorscout bench SUBCOMMAND -h for its flags)")
+		fmt.Fprintln(stderr)
+		names := make([]string, 0, len(benchCommands))
+		for n := range benchCommands {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if benchCommands[n].summary != "" {
+				fmt.Fprintf(stderr, "  %-9s %s\n", n, benchCommands[n].summary)
+			}
+		}
+		if len(args) == 0 {
+			return usagef("name a subcommand")
+		}
+		return flag.ErrHelp
+	}
+	sub, ok := benchCommands[args[0]]
+	if !ok {
+		return usagef("unknown bench subcommand %q", args[0])
+	}
+	return sub.run(ctx, args[1:], stdout, stderr)
+}
+
+// benchCrawlOpts are the flags of `bench crawl`.
+type benchCrawlOpts struct {
+	Pages     int // creators in the network (profile pages, about)
+	Hosts     int
+	Pad       int
+	Parallel  int
+	Seed      int64
+	Runs      int
+	Throttled bool
+	Rate      float64
+	Duration  time.Duration
+	Frontier  int
+	Keep      string
+	Profile   string // CPU profile of the crawl child
+	Exe       string // the binary that runs `crawl`; default this one
+}
+
+func cmdBenchCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench crawl", stderr)
+	o := benchCrawlOpts{}
+	fs.IntVar(&o.Pages, "pages", 6000, "creators in the synthetic network (web and TikTok profile pages)")
+	fs.IntVar(&o.Hosts, "hosts", 20, "hosts serving them")
+	fs.IntVar(&o.Pad, "pad", 90000, "pad each profile page to about this many bytes")
+	fs.IntVar(&o.Parallel, "parallel", 32, "crawler parallelism")
+	fs.Int64Var(&o.Seed, "seed", 1, "seed of the synthetic network")
+	fs.IntVar(&o.Runs, "runs", 1, "measure this many times, side by side, and report the medians")
+	fs.BoolVar(&o.Throttled, "throttled", false, "politeness run: every host at --rate for --duration; reports each host's achieved rate and largest burst")
+	fs.Float64Var(&o.Rate, "rate", 5, "--throttled: requests per second per host")
+	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "--throttled: how long each host is crawled")
+	fs.IntVar(&o.Frontier, "frontier", 0, "fill the run's store-backed frontier with this many URLs (the profiles plus fillers) before crawling, to measure peak RSS with a large frontier")
+	fs.StringVar(&o.Keep, "data", "", "keep the data directories under DIR (default: a temporary directory, removed)")
+	fs.StringVar(&o.Profile, "cpuprofile", "", "write a CPU profile of the (last) crawl process to FILE")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	switch {
+	case o.Pages < 1 || o.Pages > 1_000_000:
+		return usagef("--pages must be between 1 and 1000000")
+	case o.Hosts < 2 || o.Hosts > 200:
+		return usagef("--hosts must be between 2 and 200")
+	case o.Pad < 0:
+		return usagef("--pad must not be negative")
+	case o.Parallel < 1:
+		return usagef("--parallel must be at least 1")
+	case o.Runs < 1 || o.Runs > 50:
+		return usagef("--runs must be between 1 and 50")
+	case !(o.Rate > 0):
+		return usagef("--rate must be positive")
+	case o.Duration < time.Second:
+		return usagef("--duration must be at least 1s")
+	case o.Frontier < 0 || o.Frontier > 50_000_000:
+		return usagef("--frontier must be between 0 and 50000000")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: find this binary: %w", err)
+	}
+	o.Exe = exe
+	dir := o.Keep
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("bench: --data: %w", err)
+		}
+	} else {
+		if dir, err = os.MkdirTemp("", "creatorscout-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	if o.Throttled {
+		return benchThrottled(ctx, o, dir, stdout, stderr)
+	}
+	return benchUnthrottled(ctx, o, dir, stdout, stderr)
+}
+
+// childEnv is the crawl child's environment: this one without
+// CREATORSCOUT_CPUPROFILE (so two processes never write one file), plus the
+// child's own profile path when --cpuprofile is set.
+func (o benchCrawlOpts) childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CREATORSCOUT_CPUPROFILE=") {
+			env = append(env, kv)
+		}
+	}
+	if o.Profile != "" {
+		env = append(env, "CREATORSCOUT_CPUPROFILE="+o.Profile)
+	}
+	return env
+}
+
+// benchNet is a started synthetic network of profile pages.
+type benchNet struct {
+	network *simnet.Network
+	sim     *simnet.Server
+	urls    []string // every creator's profile page
+}
+
+// startBenchNet starts a network whose creators are all on web hosts (and
+// a share on the one TikTok host when withTikTok), hosts in all.
+func startBenchNet(ctx context.Context, creators, hosts, pad int, seed int64, withTikTok bool) (*benchNet, error) {
+	mix := map[string]float64{simnet.Web: 1}
+	webHosts := hosts
+	if withTikTok {
+		mix = map[string]float64{simnet.Web: 0.85, simnet.TikTok: 0.15}
+		webHosts = hosts - 1
+	}
+	n := simnet.New(simnet.Options{Seed: seed, Creators: creators, WebHosts: webHosts, PadHTML: pad,
+		Prerender: true, Platforms: mix, Today: time.Now().UTC()})
+	sim, err := n.Start(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bench: start synthetic network: %w", err)
+	}
+	b := &benchNet{network: n, sim: sim}
+	for _, s := range n.Seeds(creators + 1) {
+		if s.Platform == simnet.Web || s.Platform == simnet.TikTok {
+			b.urls = append(b.urls, s.URL)
+		}
+	}
+	return b, nil
+}
+
+// benchConfig is the demo's configuration narrowed to the HTML source,
+// with every simulated host at rate req/s (burst, conns) and the profile
+// URLs as the crawl's jobs.
+func benchConfig(bn *benchNet, dataDir string, parallel int, rate float64, burst, conns int, urls []string) config.Config {
+	cfg := demoConfig(bn.sim, dataDir, "127.0.0.1:0")
+	cfg.Log = config.Log{Level: "warn", Format: "json"}
+	cfg.Crawler.Parallelism = parallel
+	cfg.Crawler.Hosts = []config.HostRule{{Glob: "127.0.0.1:*", Rate: rate, Burst: burst, MaxConns: conns}}
+	cfg.Crawler.MaxPages = 4*len(urls) + 1000
+	cfg.Crawler.MaxPagesPerHost = 4*len(urls) + 1000
+	cfg.Jobs.Profiles = urls
+	cfg.Jobs.Hashtags = nil
+	return cfg
+}
+
+func writeConfig(path string, cfg config.Config) error {
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("bench: config: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return fmt.Errorf("bench: config: %w", err)
+	}
+	if _, err := config.Load(path, nil); err != nil {
+		return fmt.Errorf("bench: the written config does not load: %w", err)
+	}
+	return nil
+}
+
+// crawlMeasure is one `creatorscout crawl` child process, measured.
+type crawlMeasure struct {
+	Run       creator.CrawlRun
+	Wall      time.Duration // process start to exit
+	CPU       time.Duration // user + system of the child
+	PeakRSS   int64         // bytes
+	ServerCPU time.Duration // this process (the synthetic network) meanwhile
+}
+
+func (m crawlMeasure) pagesPerSec() float64 { return float64(m.Run.Summary.Pages) / m.Wall.Seconds() }
+func (m crawlMeasure) cpuPerPage() float64 {
+	return float64(m.CPU.Microseconds()) / 1000 / float64(max(1, m.Run.Summary.Pages))
+}
+
+// runCrawlChild runs `exe crawl --json ARGS` (through `bench crawl-child`,
+// which reports the process's own peak RSS) in environment env and measures
+// it. Its stderr (progress and logs) goes to logPath.
+func runCrawlChild(ctx context.Context, exe, logPath string, env []string, args ...string) (crawlMeasure, error) {
+	var m crawlMeasure
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return m, err
+	}
+	defer logf.Close()
+	var out bytes.Buffer
+	rssFile := logPath + ".rss"
+	cmd := exec.CommandContext(ctx, exe, append([]string{"bench", "crawl-child", "--rss-file", rssFile, "--", "--json"}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, logf
+	cmd.Env = env
+	cpu0, _ := selfUsage()
+	start := time.Now()
+	runErr := cmd.Run()
+	m.Wall = time.Since(start)
+	cpu1, _ := selfUsage()
+	m.ServerCPU = cpu1 - cpu0
+	if cmd.ProcessState != nil {
+		m.CPU, m.PeakRSS = childUsage(cmd.ProcessState)
+	}
+	// getrusage's maxrss of a child counts the parent's peak too (exec
+	// records the high-water mark of the address space it replaces, which
+	// after vfork is the parent's); the child's own VmHWM does not.
+	if b, err := os.ReadFile(rssFile); err == nil {
+		if v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && v > 0 {
+			m.PeakRSS = v
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &m.Run); err != nil {
+		return m, fmt.Errorf("bench: crawl printed no run summary (%v; exit: %v; log in %s)", err, runErr, logPath)
+	}
+	if runErr != nil {
+		return m, fmt.Errorf("bench: crawl: %w (run %s; log in %s)", runErr, m.Run.Status, logPath)
+	}
+	return m, nil
+}
+
+// cmdBenchCrawlChild runs `crawl` with the arguments after "--", then
+// writes the process's peak resident set (VmHWM, bytes) to --rss-file.
+func cmdBenchCrawlChild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench crawl-child", stderr)
+	rssFile := fs.String("rss-file", "", "write the peak RSS in bytes here")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	err := cmdCrawl(ctx, fs.Args(), stdout, stderr)
+	if *rssFile != "" {
+		if hwm, ok := ownPeakRSS(); ok {
+			if werr := os.WriteFile(*rssFile, []byte(strconv.FormatInt(hwm, 10)+"\n"), 0o600); werr != nil && err == nil {
+				err = werr
+			}
+		}
+	}
+	return err
+}
+
+// ownPeakRSS reads this process's peak resident set from /proc (Linux).
+func ownPeakRSS() (int64, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 2 && f[1] == "kB" {
+				if n, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					return n << 10, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout, stderr io.Writer) error {
+	t0 := time.Now()
+	bn, err := startBenchNet(ctx, o.Pages, o.Hosts, o.Pad, o.Seed, true)
+	if err != nil {
+		return err
+	}
+	defer bn.sim.Close()
+	fmt.Fprintf(stderr, "synthetic network: %d profile pages on %d hosts, pre-rendered in %s\n",
+		len(bn.urls), len(bn.sim.Hosts()), time.Since(t0).Round(100*time.Millisecond))
+
+	pages, err := fetchPages(ctx, bn.urls)
+	if err != nil {
+		return err
+	}
+	var total int
+	for _, p := range pages {
+		total += len(p.Body)
+	}
+	fmt.Fprintf(stderr, "fetched %d pages for the parse ceiling: mean %.1f KB\n", len(pages), float64(total)/float64(len(pages))/1000)
+
+	var crawls []crawlMeasure
+	var ceilings []ceilingMeasure
+	for i := 0; i < o.Runs; i++ {
+		dataDir := filepath.Join(dir, fmt.Sprintf("run-%d", i+1))
+		cfg := benchConfig(bn, dataDir, o.Parallel, 1e6, 1000, o.Parallel, bn.urls)
+		cfgPath := filepath.Join(dir, fmt.Sprintf("run-%d.yml", i+1))
+		args := []string{"--config", cfgPath}
+		if o.Frontier > 0 {
+			cfg.Jobs.Profiles = nil
+			cfg.Crawler.MaxPages = len(bn.urls) + 2000
+			cfg.Crawler.MaxPagesPerHost = cfg.Crawler.MaxPages
+			id, took, err := fillFrontier(ctx, cfg, bn, o.Frontier)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "run %d: pushed %d URLs into run %d's frontier in %s\n", i+1, o.Frontier, id, took.Round(100*time.Millisecond))
+			args = append(args, "--resume", strconv.FormatInt(id, 10))
+		}
+		if err := writeConfig(cfgPath, cfg); err != nil {
+			return err
+		}
+		m, err := runCrawlChild(ctx, o.Exe, filepath.Join(dir, fmt.Sprintf("run-%d.log", i+1)), o.childEnv(), args...)
+		if err != nil {
+			return err
+		}
+		crawls = append(crawls, m)
+		c := parseCeiling(bn.htmlSource(cfg), pages, runtime.GOMAXPROCS(0))
+		ceilings = append(ceilings, c)
+		fmt.Fprintf(stderr, "run %d: pipeline %d pages in %s = %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB (server CPU %.2f ms/page); ceiling %.0f pages/s\n",
+			i+1, m.Run.Summary.Pages, m.Wall.Round(10*time.Millisecond), m.pagesPerSec(), m.cpuPerPage(), mb(m.PeakRSS),
+			float64(m.ServerCPU.Microseconds())/1000/float64(max(1, m.Run.Summary.Pages)), c.PagesPerSec)
+	}
+	med := func(f func(i int) float64) float64 {
+		xs := make([]float64, o.Runs)
+		for i := range xs {
+			xs[i] = f(i)
+		}
+		return median(xs)
+	}
+	pps := med(func(i int) float64 { return crawls[i].pagesPerSec() })
+	cpp := med(func(i int) float64 { return crawls[i].cpuPerPage() })
+	rss := med(func(i int) float64 { return mb(crawls[i].PeakRSS) })
+	srv := med(func(i int) float64 {
+		return float64(crawls[i].ServerCPU.Microseconds()) / 1000 / float64(max(1, crawls[i].Run.Summary.Pages))
+	})
+	ceil := med(func(i int) float64 { return ceilings[i].PagesPerSec })
+	ceilCPU := med(func(i int) float64 { return ceilings[i].CPUPerPage })
+	mbps := med(func(i int) float64 { return ceilings[i].MBPerSec })
+	last := crawls[len(crawls)-1].Run.Summary
+
+	fmt.Fprintf(stdout, "bench crawl: %d profile pages (mean %.1f KB) on %d hosts, parallelism %d, GOMAXPROCS %d, %d run(s), medians\n",
+		len(pages), float64(total)/float64(len(pages))/1000, len(bn.sim.Hosts()), o.Parallel, runtime.GOMAXPROCS(0), o.Runs)
+	if o.Frontier > 0 {
+		fmt.Fprintf(stdout, "  frontier             %d URLs in the store (the crawl stops after %d requests)\n", o.Frontier, len(bn.urls)+2000)
+	}
+	fmt.Fprintf(stdout, "  pipeline             %.0f pages/s   %.2f CPU ms/page   peak RSS %.0f MB\n", pps, cpp, rss)
+	fmt.Fprintf(stdout, "  synthetic network    %.2f CPU ms/page (same process as this command, not counted above)\n", srv)
+	fmt.Fprintf(stdout, "  parse ceiling        %.0f pages/s   %.2f CPU ms/page   %.1f MB/s (goquery + html extraction, %d workers)\n", ceil, ceilCPU, mbps, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "  pipeline / ceiling   %.0f%%\n", 100*pps/ceil)
+	fmt.Fprintf(stdout, "  last run             %d pages, %d creators new, %d posts, errors %v\n", last.Pages, last.CreatorsNew, last.Posts, last.Errors)
+	return nil
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// fetchPages downloads every URL once (decompressed), for the ceiling.
+func fetchPages(ctx context.Context, urls []string) ([]*source.Page, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}, Timeout: 30 * time.Second}
+	defer client.CloseIdleConnections()
+	out := make([]*source.Page, len(urls))
+	errs := make([]error, len(urls))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = fetchPage(ctx, client, urls[i])
+			}
+		}()
+	}
+	for i := range urls {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("bench: fetch pages: %w", err)
+	}
+	return out, nil
+}
+
+func fetchPage(ctx context.Context, client *http.Client, raw string) (*source.Page, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", raw, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: status %d", raw, resp.StatusCode)
+	}
+	return &source.Page{URL: resp.Request.URL, Status: resp.StatusCode, Header: resp.Header, Body: body, FetchedAt: time.Now().UTC()}, nil
+}
+
+// htmlSource is the html source as the crawl configures it.
+func (bn *benchNet) htmlSource(cfg config.Config) source.Source {
+	src, err := source.New("html", sourceOptions(cfg.Sources.HTML, cfg.Sources.HTML.BaseURL))
+	if err != nil {
+		panic(err) // the demo config always builds
+	}
+	return src
+}
+
+// ceilingMeasure is the in-process parse ceiling.
+type ceilingMeasure struct {
+	PagesPerSec float64
+	CPUPerPage  float64 // ms
+	MBPerSec    float64
+	Creators    int // read, a check that the parse did its work
+}
+
+// parseCeiling parses every page with the html source on workers
+// goroutines: goquery's parse plus the source's extraction, nothing else.
+func parseCeiling(src source.Source, pages []*source.Page, workers int) ceilingMeasure {
+	var bytesTotal int
+	for _, p := range pages {
+		bytesTotal += len(p.Body)
+	}
+	var mu sync.Mutex
+	creators := 0
+	next := make(chan *source.Page, workers)
+	var wg sync.WaitGroup
+	runtime.GC()
+	cpu0, _ := selfUsage()
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := 0
+			for p := range next {
+				if res, _ := src.Parse(p); res != nil {
+					n += len(res.Creators)
+				}
+			}
+			mu.Lock()
+			creators += n
+			mu.Unlock()
+		}()
+	}
+	for _, p := range pages {
+		next <- p
+	}
+	close(next)
+	wg.Wait()
+	wall := time.Since(start)
+	cpu1, _ := selfUsage()
+	return ceilingMeasure{
+		PagesPerSec: float64(len(pages)) / wall.Seconds(),
+		CPUPerPage:  float64((cpu1 - cpu0).Microseconds()) / 1000 / float64(len(pages)),
+		MBPerSec:    float64(bytesTotal) / 1e6 / wall.Seconds(),
+		Creators:    creators,
+	}
+}
+
+// fillFrontier records a run and pushes n URLs into its frontier: the
+// profile pages first, then fillers spread over the hosts (they answer
+// 404). It returns the run id for `crawl --resume`.
+func fillFrontier(ctx context.Context, cfg config.Config, bn *benchNet, n int) (int64, time.Duration, error) {
+	start := time.Now()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer st.Close()
+	id, err := st.StartRun(ctx, "bench", []string{fmt.Sprintf("bench:frontier %d", n)}, time.Now().UTC())
+	if err != nil {
+		return 0, 0, err
+	}
+	var hosts []string
+	for _, h := range bn.sim.Hosts() {
+		hosts = append(hosts, h.Addr)
+	}
+	const chunk = 20000
+	items := make([]store.FrontierItem, 0, chunk)
+	flush := func() error {
+		if len(items) == 0 {
+			return nil
+		}
+		_, err := st.FrontierPush(ctx, id, items, time.Now().UTC(), 0)
+		items = items[:0]
+		return err
+	}
+	for i := 0; i < n; i++ {
+		var raw string
+		if i < len(bn.urls) {
+			raw = bn.urls[i]
+		} else {
+			raw = fmt.Sprintf("http://%s/filler/%d", hosts[i%len(hosts)], i)
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			return 0, 0, err
+		}
+		items = append(items, store.FrontierItem{URL: raw, Kind: source.KindProfile, Host: u.Host})
+		if len(items) == chunk {
+			if err := flush(); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return 0, 0, err
+	}
+	return id, time.Since(start), nil
+}
+
+// hostRate is one host's politeness as its request log shows it.
+type hostRate struct {
+	Host     string
+	Requests int
+	Rate     float64       // (requests-1) / (last - first)
+	MaxIn1s  int           // most requests in any 1 s window
+	MinGap   time.Duration // smallest gap between two requests
+}
+
+func hostRates(sim *simnet.Server) []hostRate {
+	var out []hostRate
+	for _, h := range sim.Hosts() {
+		hits := sim.Requests(h.Addr)
+		if len(hits) == 0 {
+			continue
+		}
+		times := make([]time.Time, len(hits))
+		for i, x := range hits {
+			times[i] = x.At
+		}
+		sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+		hr := hostRate{Host: h.Name, Requests: len(hits), MaxIn1s: sim.MaxRequestsIn(h.Addr, time.Second), MinGap: -1}
+		if span := times[len(times)-1].Sub(times[0]); len(times) > 1 && span > 0 {
+			hr.Rate = float64(len(times)-1) / span.Seconds()
+		}
+		for i := 1; i < len(times); i++ {
+			if g := times[i].Sub(times[i-1]); hr.MinGap < 0 || g < hr.MinGap {
+				hr.MinGap = g
+			}
+		}
+		out = append(out, hr)
+	}
+	return out
+}
+
+func benchThrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout, stderr io.Writer) error {
+	perHost := int(o.Rate * o.Duration.Seconds())
+	// Enough pages that no host runs out before its budget.
+	creators := max(o.Pages, perHost*o.Hosts*3/2)
+	bn, err := startBenchNet(ctx, creators, o.Hosts, o.Pad, o.Seed, false)
+	if err != nil {
+		return err
+	}
+	defer bn.sim.Close()
+	fmt.Fprintf(stderr, "synthetic network: %d profile pages on %d hosts; each host gets %.3g req/s, burst 1, %d pages (+ robots.txt)\n",
+		len(bn.urls), len(bn.sim.Hosts()), o.Rate, perHost)
+	var rates [][]hostRate
+	for i := 0; i < o.Runs; i++ {
+		bn.sim.ResetRequests()
+		dataDir := filepath.Join(dir, fmt.Sprintf("throttled-%d", i+1))
+		cfg := benchConfig(bn, dataDir, o.Parallel, o.Rate, 1, 2, bn.urls)
+		// robots.txt takes the first token; then perHost-1 pages keep each
+		// host busy for the whole duration.
+		cfg.Crawler.MaxPagesPerHost = perHost
+		cfgPath := filepath.Join(dir, fmt.Sprintf("throttled-%d.yml", i+1))
+		if err := writeConfig(cfgPath, cfg); err != nil {
+			return err
+		}
+		m, err := runCrawlChild(ctx, o.Exe, filepath.Join(dir, fmt.Sprintf("throttled-%d.log", i+1)), o.childEnv(), "--config", cfgPath)
+		if err != nil {
+			return err
+		}
+		hr := hostRates(bn.sim)
+		rates = append(rates, hr)
+		fmt.Fprintf(stderr, "run %d: %d pages in %s\n", i+1, m.Run.Summary.Pages, m.Wall.Round(10*time.Millisecond))
+	}
+	hr := rates[len(rates)-1]
+	fmt.Fprintf(stdout, "bench crawl --throttled: %d hosts at %.3g req/s (burst 1) for %s, %d run(s); last run per host:\n",
+		len(hr), o.Rate, o.Duration, o.Runs)
+	fmt.Fprintf(stdout, "  %-10s %8s %10s %8s %10s %10s\n", "host", "requests", "req/s", "of limit", "max in 1s", "min gap")
+	var all []float64
+	worstBurst := 0
+	for _, h := range hr {
+		fmt.Fprintf(stdout, "  %-10s %8d %10.3f %7.1f%% %10d %10s\n", h.Host, h.Requests, h.Rate, 100*h.Rate/o.Rate, h.MaxIn1s, h.MinGap.Round(100*time.Microsecond))
+	}
+	for _, run := range rates {
+		for _, h := range run {
+			all = append(all, h.Rate)
+			worstBurst = max(worstBurst, h.MaxIn1s)
+		}
+	}
+	fmt.Fprintf(stdout, "  all runs: achieved rate min %.3f median %.3f max %.3f req/s (%.1f%%-%.1f%% of the limit); largest burst %d requests in 1 s\n",
+		slices.Min(all), median(all), slices.Max(all), 100*slices.Min(all)/o.Rate, 100*slices.Max(all)/o.Rate, worstBurst)
+	return nil
+}
