@@ -146,6 +146,13 @@ func (s *Store) FrontierPush(ctx context.Context, runID int64, items []FrontierI
 // A lease that expires (the crawler crashed or was killed) lets the item
 // come back in a later FrontierLease, so nothing is lost.
 func (s *Store) FrontierLease(ctx context.Context, runID int64, n int, now time.Time, lease time.Duration) ([]FrontierItem, error) {
+	return s.lease(ctx, runID, n, now, lease, qFrontierLeaseUpd)
+}
+
+// lease takes up to n ready items of run runID and moves each one's
+// not_before to the lease expiry with upd (plain or tagged, see
+// FrontierLeaseTagged).
+func (s *Store) lease(ctx context.Context, runID int64, n int, now time.Time, lease time.Duration, upd string) ([]FrontierItem, error) {
 	if n <= 0 {
 		return nil, creator.Invalid("n", "lease count %d must be positive", n)
 	}
@@ -179,13 +186,8 @@ func (s *Store) FrontierLease(ctx context.Context, runID int64, n int, now time.
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		upd, err := tx.PrepareContext(ctx, qFrontierLeaseUpd)
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
 		for _, it := range out {
-			if _, err := upd.ExecContext(ctx, until.UnixNano(), it.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, upd, until.UnixNano(), it.ID); err != nil {
 				return err
 			}
 		}

@@ -399,50 +399,7 @@ func (t *Tx) FrontierDone(id int64, status int, etag, lastModified string, at ti
 // that FrontierReleaseLeases can hand back, after a crash, exactly the
 // items that were leased and not finished, retried or dropped since.
 func (s *Store) FrontierLeaseTagged(ctx context.Context, runID int64, n int, now time.Time, lease time.Duration) ([]FrontierItem, error) {
-	if n <= 0 {
-		return nil, creator.Invalid("n", "lease count %d must be positive", n)
-	}
-	if lease <= 0 {
-		return nil, creator.Invalid("lease", "lease duration %s must be positive", lease)
-	}
-	until := now.Add(lease)
-	var out []FrontierItem
-	err := s.write(ctx, func(tx *txn) error {
-		rows, err := tx.QueryContext(ctx, qFrontierReady, runID, now.UnixNano(), n)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var it FrontierItem
-			var meta sql.NullString
-			if err := rows.Scan(&it.ID, &it.RunID, &it.URL, &it.Kind, &meta, &it.Depth, &it.Host, &it.Attempts); err != nil {
-				rows.Close()
-				return err
-			}
-			if err := jsonScan(meta, &it.Meta); err != nil {
-				rows.Close()
-				return fmt.Errorf("item %d meta: %w", it.ID, err)
-			}
-			it.NotBefore = nsTime(until.UnixNano())
-			out = append(out, it)
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, it := range out {
-			if _, err := tx.ExecContext(ctx, qTxLeaseUpd, until.UnixNano(), it.ID); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: frontier lease (run %d): %w", runID, err)
-	}
-	return out, nil
+	return s.lease(ctx, runID, n, now, lease, qTxLeaseUpd)
 }
 
 // FrontierReleaseLeases makes every item of run runID that a tagged lease
