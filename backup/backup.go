@@ -45,6 +45,7 @@ import (
 
 	"github.com/creatorscout/creatorscout/creator"
 	"github.com/creatorscout/creatorscout/index"
+	"github.com/creatorscout/creatorscout/internal/fsx"
 	"github.com/creatorscout/creatorscout/store"
 )
 
@@ -157,7 +158,7 @@ func Create(ctx context.Context, st *store.Store, ix *index.Index, dir string, n
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	done = true
-	if err := syncDir(parent); err != nil {
+	if err := fsx.SyncDir(parent); err != nil {
 		return m, fmt.Errorf("backup: %w", err)
 	}
 	return m, nil
@@ -168,7 +169,7 @@ func Create(ctx context.Context, st *store.Store, ix *index.Index, dir string, n
 func buildIndex(ctx context.Context, db, dst string, now func() time.Time) error {
 	scratch := filepath.Join(filepath.Dir(dst), ".scratch-"+randHex()+".db")
 	defer removeDB(scratch)
-	if err := copyFile(db, scratch); err != nil {
+	if err := fsx.CopyFile(db, scratch); err != nil {
 		return fmt.Errorf("backup: index: %w", err)
 	}
 	st, err := store.Open(ctx, scratch)
@@ -305,7 +306,7 @@ func Restore(ctx context.Context, dir, dbPath, indexPath string, now func() time
 	// Stage the database next to the live one and apply the list to it.
 	staged := filepath.Join(dataDir, "."+filepath.Base(dbPath)+".restore-"+randHex())
 	defer removeDB(staged)
-	if err := copyFile(filepath.Join(dir, DBFile), staged); err != nil {
+	if err := fsx.CopyFile(filepath.Join(dir, DBFile), staged); err != nil {
 		return nil, fmt.Errorf("backup: restore: %w", err)
 	}
 	sst, err := store.Open(ctx, staged)
@@ -430,7 +431,7 @@ func writeJSON(path string, v any) error {
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(filepath.Dir(path))
+	return fsx.SyncDir(filepath.Dir(path))
 }
 
 func hashFile(path string) (string, int64, error) {
@@ -472,27 +473,6 @@ func checksums(root string) ([]File, error) {
 	return out, err
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
 // copyTree copies the directory src to dst (which must not exist), syncing
 // every file.
 func copyTree(src, dst string) error {
@@ -514,7 +494,7 @@ func copyTree(src, dst string) error {
 		if !d.Type().IsRegular() {
 			return fmt.Errorf("%s is not a regular file", path)
 		}
-		return copyFile(path, to)
+		return fsx.CopyFile(path, to)
 	})
 	if err != nil {
 		return err
@@ -546,17 +526,7 @@ func syncTree(root string) error {
 		return err
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
-		_ = syncDir(dirs[i])
+		_ = fsx.SyncDir(dirs[i])
 	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	_ = d.Sync() // some filesystems refuse; the renames are done all the same
 	return nil
 }

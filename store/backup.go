@@ -7,13 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 
 	"github.com/creatorscout/creatorscout/creator"
+	"github.com/creatorscout/creatorscout/internal/fsx"
 )
 
 // Backup writes a consistent copy of the database to path while the store
@@ -51,7 +51,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("store: backup %s: %w", path, err)
 	}
-	if err := syncFile(tmp); err != nil {
+	if err := fsx.SyncFile(tmp); err != nil {
 		return fmt.Errorf("store: backup %s: %w", path, err)
 	}
 	// Link instead of rename: it fails if path appeared meanwhile.
@@ -64,7 +64,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 			return fmt.Errorf("store: backup %s: %w", path, err)
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := fsx.SyncDir(dir); err != nil {
 		return fmt.Errorf("store: backup %s: %w", path, err)
 	}
 	return nil
@@ -89,7 +89,7 @@ func Restore(ctx context.Context, backupPath, dbPath string) error {
 	}
 	tmp := filepath.Join(dir, "."+filepath.Base(dbPath)+".restore-"+randHex())
 	defer os.Remove(tmp)
-	if err := copyFile(backupPath, tmp); err != nil {
+	if err := fsx.CopyFile(backupPath, tmp); err != nil {
 		return fmt.Errorf("store: restore %s: %w", dbPath, err)
 	}
 	for _, suffix := range []string{"-wal", "-shm"} {
@@ -100,7 +100,7 @@ func Restore(ctx context.Context, backupPath, dbPath string) error {
 	if err := os.Rename(tmp, dbPath); err != nil {
 		return fmt.Errorf("store: restore %s: %w", dbPath, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := fsx.SyncDir(dir); err != nil {
 		return fmt.Errorf("store: restore %s: %w", dbPath, err)
 	}
 	return nil
@@ -136,48 +136,4 @@ func randHex() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	// Some filesystems refuse to sync a directory; the rename is still done.
-	_ = d.Sync()
-	return nil
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
