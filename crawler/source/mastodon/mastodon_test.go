@@ -1,8 +1,6 @@
 package mastodon
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"net/url"
@@ -16,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/sourcetest"
 	"github.com/creatorscout/creatorscout/creator"
 )
 
@@ -25,11 +24,6 @@ var update = flag.Bool("update", false, "rewrite the *.golden.json files from th
 var fetchedAt = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
 
 // golden is what a *.golden.json file holds: the Result and the error text.
-type golden struct {
-	Result *source.Result `json:"result"`
-	Error  string         `json:"error,omitempty"`
-}
-
 func newSource(t testing.TB) source.Source {
 	t.Helper()
 	s, err := source.New(Name, source.Options{BaseURL: "https://kitchen.social"})
@@ -246,28 +240,7 @@ func TestParseGolden(t *testing.T) {
 			}
 			res, perr := src.Parse(page)
 			checkInvariants(t, res, perr)
-			g := golden{Result: res}
-			if perr != nil {
-				g.Error = perr.Error()
-			}
-			got, err := json.MarshalIndent(g, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			gpath := filepath.Join("testdata", goldenName(tc.file, tc.url == ""))
-			if *update {
-				if err := os.WriteFile(gpath, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(gpath)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n%s", gpath, got)
-			}
+			sourcetest.Golden(t, filepath.Join("testdata", goldenName(tc.file, tc.url == "")), res, perr, *update)
 			if tc.check != nil {
 				tc.check(t, res, perr)
 			}

@@ -1,8 +1,6 @@
 package youtube
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/sourcetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the *.golden.json files from the current output")
@@ -29,11 +28,6 @@ const testKey = "TESTKEY123"
 var fetchedAt = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
 
 // golden is what a *.golden.json file holds: the Result and the error text.
-type golden struct {
-	Result *source.Result `json:"result"`
-	Error  string         `json:"error,omitempty"`
-}
-
 func newSource(t testing.TB) source.Source {
 	t.Helper()
 	s, err := source.New(Name, source.Options{APIKey: testKey})
@@ -192,28 +186,7 @@ func TestParseGolden(t *testing.T) {
 			}
 			res, perr := src.Parse(page)
 			checkInvariants(t, res, perr)
-			g := golden{Result: res}
-			if perr != nil {
-				g.Error = perr.Error()
-			}
-			got, err := json.MarshalIndent(g, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			gpath := filepath.Join("testdata", goldenName(tc.file, tc.url == ""))
-			if *update {
-				if err := os.WriteFile(gpath, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(gpath)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n%s", gpath, got)
-			}
+			sourcetest.Golden(t, filepath.Join("testdata", goldenName(tc.file, tc.url == "")), res, perr, *update)
 			if tc.check != nil {
 				tc.check(t, res, perr)
 			}
