@@ -204,6 +204,28 @@ type Schedule struct {
 	Cron     string        `yaml:"cron"`
 	TimeZone string        `yaml:"time_zone"`
 	Jitter   time.Duration `yaml:"jitter"`
+	Refresh  Refresh       `yaml:"refresh"`
+}
+
+// Refresh is the nightly crawl's refresh policy: how old a creator's data
+// may get before a night refetches it, and what a night reports.
+type Refresh struct {
+	// Intervals by tier; Unknown is for creators whose tier is not known.
+	Nano    time.Duration `yaml:"nano"`
+	Micro   time.Duration `yaml:"micro"`
+	Macro   time.Duration `yaml:"macro"`
+	Mega    time.Duration `yaml:"mega"`
+	Unknown time.Duration `yaml:"unknown"`
+	// A creator whose last post is older than InactiveAfter is refreshed
+	// every InactiveInterval (or its tier's interval, when longer).
+	InactiveAfter    time.Duration `yaml:"inactive_after"`
+	InactiveInterval time.Duration `yaml:"inactive_interval"`
+	Slack            time.Duration `yaml:"slack"`
+	GoneAfter        int           `yaml:"gone_after"`
+	MaxCreators      int           `yaml:"max_creators"`
+	FollowerJump     float64       `yaml:"follower_jump"`
+	FollowerJumpMin  int64         `yaml:"follower_jump_min"`
+	MaxSavedMatches  int           `yaml:"max_saved_matches"`
 }
 
 // Default returns the built-in defaults: polite, robots on, loopback closed.
@@ -254,8 +276,12 @@ func Default() Config {
 			Tiers:       Tiers{Micro: 10_000, Macro: 100_000, Mega: 1_000_000},
 			Prices:      defaultPrices(),
 		},
-		Jobs:     Jobs{Snowball: Snowball{Depth: 1, Budget: 500}},
-		Schedule: Schedule{Cron: "0 2 * * *", TimeZone: "UTC", Jitter: 10 * time.Minute},
+		Jobs: Jobs{Snowball: Snowball{Depth: 1, Budget: 500}},
+		Schedule: Schedule{Cron: "0 2 * * *", TimeZone: "UTC", Jitter: 10 * time.Minute, Refresh: Refresh{
+			Nano: 7 * 24 * time.Hour, Micro: 48 * time.Hour, Macro: 24 * time.Hour, Mega: 24 * time.Hour, Unknown: 48 * time.Hour,
+			InactiveAfter: 60 * 24 * time.Hour, InactiveInterval: 14 * 24 * time.Hour, Slack: 6 * time.Hour,
+			GoneAfter: 5, FollowerJump: 0.10, FollowerJumpMin: 100, MaxSavedMatches: 1000,
+		}},
 	}
 }
 

@@ -105,6 +105,9 @@ func (c *Config) Validate() error {
 	if c.Schedule.Jitter < 0 || c.Schedule.Jitter > 6*time.Hour {
 		return keyErr("schedule.jitter", "must be between 0 and 6h")
 	}
+	if err := c.Schedule.Refresh.validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -248,4 +251,34 @@ func oneOf(v string, allowed ...string) bool {
 		}
 	}
 	return false
+}
+
+func (r *Refresh) validate() error {
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"nano", r.Nano}, {"micro", r.Micro}, {"macro", r.Macro}, {"mega", r.Mega}, {"unknown", r.Unknown}} {
+		if d.v <= 0 {
+			return keyErr("schedule.refresh."+d.key, "refresh interval %s must be positive, e.g. 48h", d.v)
+		}
+	}
+	switch {
+	case r.InactiveAfter < 0:
+		return keyErr("schedule.refresh.inactive_after", "must not be negative (0 turns it off)")
+	case r.InactiveInterval < 0:
+		return keyErr("schedule.refresh.inactive_interval", "must not be negative")
+	case r.Slack < 0:
+		return keyErr("schedule.refresh.slack", "must not be negative")
+	case r.GoneAfter < 1:
+		return keyErr("schedule.refresh.gone_after", "must be at least 1, is %d", r.GoneAfter)
+	case r.MaxCreators < 0:
+		return keyErr("schedule.refresh.max_creators", "must not be negative (0 is no cap)")
+	case r.FollowerJump < 0:
+		return keyErr("schedule.refresh.follower_jump", "must not be negative (0.1 is 10%%)")
+	case r.FollowerJumpMin < 0:
+		return keyErr("schedule.refresh.follower_jump_min", "must not be negative")
+	case r.MaxSavedMatches < 0:
+		return keyErr("schedule.refresh.max_saved_matches", "must not be negative")
+	}
+	return nil
 }

@@ -22,8 +22,8 @@ import (
 )
 
 // nightlyJob is the nightly job over an open app: the config's discovery
-// jobs, its snowball bounds and its competitor brands, the default refresh
-// policy (nightly.DefaultPolicy).
+// jobs, its snowball bounds and its competitor brands, and the refresh
+// policy in schedule.refresh.
 func (a *app) nightlyJob(progress func(crawler.Progress)) *nightly.Job {
 	cfg := a.cfg
 	return &nightly.Job{
@@ -36,11 +36,23 @@ func (a *app) nightlyJob(progress func(crawler.Progress)) *nightly.Job {
 		},
 		Targets:        nightly.NewTargets(a.sources),
 		Discovery:      configDiscovery(cfg),
-		Policy:         nightly.DefaultPolicy(),
+		Policy:         refreshPolicy(cfg.Schedule.Refresh),
 		SnowballDepth:  cfg.Jobs.Snowball.Depth,
 		SnowballBudget: cfg.Jobs.Snowball.Budget,
 		Brands:         competitorBrands(cfg),
 		Log:            a.log,
+	}
+}
+
+// refreshPolicy is the nightly policy the config's schedule.refresh sets.
+func refreshPolicy(r config.Refresh) nightly.Policy {
+	return nightly.Policy{
+		Intervals: map[string]time.Duration{
+			creator.Nano: r.Nano, creator.Micro: r.Micro, creator.Macro: r.Macro, creator.Mega: r.Mega, "": r.Unknown,
+		},
+		InactiveAfter: r.InactiveAfter, InactiveInterval: r.InactiveInterval, Slack: r.Slack,
+		GoneAfter: r.GoneAfter, MaxRefresh: r.MaxCreators,
+		FollowerJump: r.FollowerJump, FollowerJumpMin: r.FollowerJumpMin, MaxSavedMatches: r.MaxSavedMatches,
 	}
 }
 

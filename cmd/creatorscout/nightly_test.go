@@ -11,12 +11,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/creatorscout/creatorscout/backup"
+	"github.com/creatorscout/creatorscout/config"
 	"github.com/creatorscout/creatorscout/crawler/source"
 	"github.com/creatorscout/creatorscout/creator"
 	"github.com/creatorscout/creatorscout/index"
@@ -429,5 +431,24 @@ func TestNightlyBackupRestoreForgetAndReportCommands(t *testing.T) {
 	}
 	if n, _ := st.CountCreators(ctx); n == 0 {
 		t.Error("the restore left no creators")
+	}
+}
+
+// The example config's refresh policy is nightly's default policy, so a
+// user who leaves schedule.refresh alone gets what the docs describe.
+func TestRefreshPolicyDefaultsMatchNightly(t *testing.T) {
+	got := refreshPolicy(config.Default().Schedule.Refresh)
+	if err := got.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if want := nightly.DefaultPolicy(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("policy from config defaults:\n%+v\nnightly.DefaultPolicy:\n%+v", got, want)
+	}
+	cfg := config.Default()
+	cfg.Schedule.Refresh.Micro = 12 * time.Hour
+	cfg.Schedule.Refresh.MaxCreators = 300
+	p := refreshPolicy(cfg.Schedule.Refresh)
+	if p.Intervals[creator.Micro] != 12*time.Hour || p.MaxRefresh != 300 {
+		t.Fatalf("config values not carried over: %+v", p)
 	}
 }
