@@ -196,6 +196,15 @@ func (t *forgetTrace) matches(s string) bool {
 			return true
 		}
 	}
+	return t.names(s)
+}
+
+// names reports whether s carries the creator's id, handle or platform id:
+// a source URL that does (a profile lookup, the creator's posts) is about
+// the creator, one that does not (a hashtag feed, a search the creator
+// turned up in) is about many people and must stay crawlable.
+func (t *forgetTrace) names(s string) bool {
+	ls := strings.ToLower(s)
 	for _, tok := range t.tokens {
 		if containsToken(ls, tok) {
 			return true
@@ -247,8 +256,9 @@ func escapeLike(s string) string {
 // snapshots, list entries and saved-search results, the frontier items and
 // seen-set entries of its profile and post URLs (and of URLs that carry its
 // handle or platform id), and mentions of it in crawl-run seeds and earlier
-// audit entries. Its id, handle, URL, source URL and platform id go on the
-// do-not-crawl list, stored as SHA-256 digests, and one audit entry
+// audit entries. Its id, handle, URL and platform id go on the
+// do-not-crawl list, stored as SHA-256 digests, with its source URL when
+// that page is its own (it names the creator; a hashtag feed does not), and one audit entry
 // ("forget", ForgottenSubject(id), reason) is written. The reason is stored
 // as given: do not put the creator's name in it.
 //
@@ -317,13 +327,19 @@ func forgetTx(ctx context.Context, tx querier, key, reason string, at time.Time)
 
 	tr := &forgetTrace{urls: map[string]bool{}, hostTokens: map[string]string{}}
 	tr.addURL(u)
-	tr.addURL(src)
 	tr.addToken(id)
 	tr.addToken(handle)
 	tr.addToken(pid.String)
 	if user, host, ok := strings.Cut(handle, "@"); ok && user != "" && host != "" {
 		tr.hostTokens[strings.ToLower(user)] = strings.ToLower(host)
 	}
+	// The page the creator was read from is traced and kept out of future
+	// crawls only when it is the creator's own (it names them): a hashtag
+	// feed or search result page that listed them is not theirs to block.
+	if !tr.names(src) {
+		src = ""
+	}
+	tr.addURL(src)
 	prows, err := tx.QueryContext(ctx, `SELECT url, source_url FROM posts WHERE creator_pk=?`, pk)
 	if err != nil {
 		return err
@@ -335,7 +351,9 @@ func forgetTx(ctx context.Context, tx querier, key, reason string, at time.Time)
 			return err
 		}
 		tr.addURL(pu)
-		tr.addURL(ps)
+		if tr.names(ps) {
+			tr.addURL(ps)
+		}
 	}
 	if err := prows.Close(); err != nil {
 		return err

@@ -244,3 +244,43 @@ func TestContainsToken(t *testing.T) {
 		}
 	}
 }
+
+// A creator read from a page that lists many people (a hashtag feed) is
+// forgotten without blocking that page: only pages that name the creator go
+// on the do-not-crawl list and out of the seen set.
+func TestForgetKeepsSharedSourcePagesCrawlable(t *testing.T) {
+	ctx := context.Background()
+	s := openT(t)
+	feed := "https://social.example/api/v1/timelines/tag/pilates?limit=40"
+	victim := fullCreator("victim@social.example", "5551234")
+	victim.SourceURL = feed
+	posts := fullPosts(victim, 2)
+	for i := range posts {
+		posts[i].SourceURL = feed
+	}
+	mustUpsert(t, s, victim, posts)
+	own := fullCreator("own@social.example", "777")
+	own.SourceURL = "https://social.example/api/v1/accounts/lookup?acct=own"
+	mustUpsert(t, s, own, nil)
+	if err := s.MarkSeen(ctx, feed, 200, "", "", t0); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, id := range []string{victim.ID, own.ID} {
+		if err := s.Forget(ctx, id, "request", t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := s.DoNotCrawl(ctx, feed); err != nil || ok {
+		t.Errorf("DoNotCrawl(hashtag feed) = %v, %v; want false", ok, err)
+	}
+	if _, _, _, seen, err := s.Seen(ctx, feed); err != nil || !seen {
+		t.Errorf("hashtag feed dropped from the seen set: %v, %v", seen, err)
+	}
+	if ok, err := s.DoNotCrawl(ctx, own.SourceURL); err != nil || !ok {
+		t.Errorf("DoNotCrawl(own lookup URL) = %v, %v; want true", ok, err)
+	}
+	if ok, err := s.DoNotCrawl(ctx, victim.ID); err != nil || !ok {
+		t.Errorf("DoNotCrawl(%s) = %v, %v; want true", victim.ID, ok, err)
+	}
+}
