@@ -5,11 +5,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/sourcetest"
 )
 
 // FuzzParse feeds arbitrary bodies under a few page URLs and asserts what
@@ -54,77 +53,8 @@ func FuzzParse(f *testing.F) {
 		if which%7 == 3 {
 			hdr.Set("Content-Type", "text/html; charset=shift_jis")
 		}
-		res, err := src.Parse(&source.Page{URL: u, Status: 200, Header: hdr, Body: body, Meta: meta, FetchedAt: fetchedAt})
-		if res == nil {
-			t.Fatalf("nil result (err %v)", err)
-		}
-		if err != nil && !utf8.ValidString(err.Error()) {
-			t.Errorf("error is not valid UTF-8: %q", err.Error())
-		}
-		checkValue(t, "result", reflect.ValueOf(res))
-		checkNext(t, res)
-		for _, c := range res.Creators {
-			if c.SourceURL == "" || c.FetchedAt.IsZero() {
-				t.Errorf("creator %s without provenance", c.ID)
-			}
-		}
-		for _, p := range res.Posts {
-			if p.SourceURL == "" || p.FetchedAt.IsZero() {
-				t.Errorf("post %s without provenance", p.ID)
-			}
-		}
+		page := &source.Page{URL: u, Status: 200, Header: hdr, Body: body, Meta: meta, FetchedAt: fetchedAt}
+		res, err := src.Parse(page)
+		sourcetest.Check(t, page, res, err, sourcetest.Want{})
 	})
-}
-
-// checkValue walks v and fails on a negative integer or an invalid UTF-8
-// string anywhere in it.
-func checkValue(t *testing.T, path string, v reflect.Value) {
-	t.Helper()
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			checkValue(t, path, v.Elem())
-		}
-	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
-				checkValue(t, path+"."+v.Type().Field(i).Name, v.Field(i))
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := 0; i < v.Len(); i++ {
-			checkValue(t, path, v.Index(i))
-		}
-	case reflect.Map:
-		for _, k := range v.MapKeys() {
-			checkValue(t, path+"[key]", k)
-			checkValue(t, path+"[value]", v.MapIndex(k))
-		}
-	case reflect.String:
-		if !utf8.ValidString(v.String()) {
-			t.Errorf("%s: invalid UTF-8 %q", path, v.String())
-		}
-	case reflect.Int, reflect.Int64, reflect.Int32:
-		if v.Int() < 0 {
-			t.Errorf("%s: negative %d", path, v.Int())
-		}
-	}
-}
-
-// checkNext fails on a next request the crawler could not fetch or a
-// snowball request without its hop.
-func checkNext(t *testing.T, res *source.Result) {
-	t.Helper()
-	if res == nil {
-		return
-	}
-	for _, n := range res.Next {
-		u, err := url.Parse(n.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			t.Errorf("next %q is not an absolute http(s) URL", n.URL)
-		}
-		if n.Meta[source.MetaSnowballID] != "" && source.SnowballHop(n.Meta) < 1 {
-			t.Errorf("snowball request %+v has no hop", n)
-		}
-	}
 }

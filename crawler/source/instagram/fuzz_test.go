@@ -3,14 +3,13 @@ package instagram
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"net/url"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/sourcetest"
 )
 
 // FuzzParse feeds arbitrary bodies under each endpoint's URL and asserts
@@ -44,82 +43,8 @@ func FuzzParse(f *testing.F) {
 		if raw := pages[int(which)%len(pages)]; raw != "" {
 			u, _ = url.Parse(raw)
 		}
-		res, err := src.Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt})
-		if res == nil {
-			t.Fatalf("nil result (err %v)", err)
-		}
-		if err != nil {
-			if !utf8.ValidString(err.Error()) {
-				t.Errorf("error is not valid UTF-8: %q", err.Error())
-			}
-			if strings.Contains(err.Error(), "SECRET") {
-				t.Errorf("error leaks the access token: %s", err)
-			}
-		}
-		checkValue(t, "result", reflect.ValueOf(res))
-		checkNext(t, res)
-		for _, c := range res.Creators {
-			if c.SourceURL == "" || c.FetchedAt.IsZero() || strings.Contains(c.SourceURL, "SECRET") {
-				t.Errorf("creator %s: bad provenance %q", c.ID, c.SourceURL)
-			}
-		}
-		for _, p := range res.Posts {
-			if p.SourceURL == "" || p.FetchedAt.IsZero() || strings.Contains(p.SourceURL, "SECRET") {
-				t.Errorf("post %s: bad provenance %q", p.ID, p.SourceURL)
-			}
-		}
+		page := &source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt}
+		res, err := src.Parse(page)
+		sourcetest.Check(t, page, res, err, sourcetest.Want{Platform: "instagram", Secret: "SECRET"})
 	})
-}
-
-// checkValue walks v and fails on a negative integer or an invalid UTF-8
-// string anywhere in it.
-func checkValue(t *testing.T, path string, v reflect.Value) {
-	t.Helper()
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			checkValue(t, path, v.Elem())
-		}
-	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
-				checkValue(t, path+"."+v.Type().Field(i).Name, v.Field(i))
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := 0; i < v.Len(); i++ {
-			checkValue(t, path, v.Index(i))
-		}
-	case reflect.Map:
-		for _, k := range v.MapKeys() {
-			checkValue(t, path+"[key]", k)
-			checkValue(t, path+"[value]", v.MapIndex(k))
-		}
-	case reflect.String:
-		if !utf8.ValidString(v.String()) {
-			t.Errorf("%s: invalid UTF-8 %q", path, v.String())
-		}
-	case reflect.Int, reflect.Int64, reflect.Int32:
-		if v.Int() < 0 {
-			t.Errorf("%s: negative %d", path, v.Int())
-		}
-	}
-}
-
-// checkNext fails on a next request the crawler could not fetch or a
-// snowball request without its hop.
-func checkNext(t *testing.T, res *source.Result) {
-	t.Helper()
-	if res == nil {
-		return
-	}
-	for _, n := range res.Next {
-		u, err := url.Parse(n.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			t.Errorf("next %q is not an absolute http(s) URL", n.URL)
-		}
-		if n.Meta[source.MetaSnowballID] != "" && source.SnowballHop(n.Meta) < 1 {
-			t.Errorf("snowball request %+v has no hop", n)
-		}
-	}
 }

@@ -7,12 +7,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
 	"github.com/creatorscout/creatorscout/crawler/source/internal/sourcetest"
@@ -185,7 +183,7 @@ func TestParseGolden(t *testing.T) {
 				}
 			}
 			res, perr := src.Parse(page)
-			checkInvariants(t, res, perr)
+			sourcetest.Check(t, page, res, perr, want)
 			sourcetest.Golden(t, filepath.Join("testdata", goldenName(tc.file, tc.url == "")), res, perr, *update)
 			if tc.check != nil {
 				tc.check(t, res, perr)
@@ -434,94 +432,9 @@ func FuzzParse(f *testing.F) {
 			page.URL, _ = url.Parse(u)
 		}
 		res, err := src.Parse(page)
-		checkInvariants(t, res, err)
-		checkNext(t, res)
+		sourcetest.Check(t, page, res, err, want)
 		src.Detect(page.URL, body)
 	})
-}
-
-// checkInvariants holds for any input: a Result, an error of a known kind,
-// no negative count, valid UTF-8 everywhere, ids of this platform, and no
-// opted-out account among creators or post authors.
-func checkInvariants(t *testing.T, r *source.Result, err error) {
-	t.Helper()
-	if r == nil {
-		t.Fatal("nil Result")
-	}
-	var pe *source.ParseError
-	if err != nil && !errors.As(err, &pe) && !errors.Is(err, source.ErrNotThisFormat) {
-		t.Errorf("error of unknown kind: %T %v", err, err)
-	}
-	if err != nil && !utf8.ValidString(err.Error()) {
-		t.Errorf("error text is not UTF-8: %q", err.Error())
-	}
-	walkStrings(t, reflect.ValueOf(r).Elem(), "result")
-	for _, n := range r.Next {
-		if !strings.Contains(n.URL, "key="+testKey) {
-			t.Errorf("request without the API key: %s", n.URL)
-		}
-	}
-	if err != nil && strings.Contains(err.Error(), testKey) {
-		t.Errorf("the API key leaked into an error: %v", err)
-	}
-	out := map[string]bool{}
-	for _, id := range r.OptedOut {
-		out[id] = true
-	}
-	for _, c := range r.Creators {
-		if !strings.HasPrefix(c.ID, "youtube:") || c.Handle == "" || out[c.ID] || strings.Contains(c.SourceURL, testKey) {
-			t.Errorf("bad creator id %q handle %q (opted out: %v)", c.ID, c.Handle, out[c.ID])
-		}
-		for _, n := range []*int64{c.Followers, c.Following, c.PostsCount} {
-			if n != nil && *n < 0 {
-				t.Errorf("negative count in %+v", c)
-			}
-		}
-		if c.FetchedAt.IsZero() {
-			t.Errorf("creator %s without fetched_at", c.ID)
-		}
-	}
-	for _, p := range r.Posts {
-		if !strings.HasPrefix(p.ID, "youtube:") || out[p.CreatorID] || strings.Contains(p.SourceURL, testKey) {
-			t.Errorf("bad post id %q creator %q", p.ID, p.CreatorID)
-		}
-		for _, n := range []*int64{p.Likes, p.Comments, p.Views, p.Shares} {
-			if n != nil && *n < 0 {
-				t.Errorf("negative count in %+v", p)
-			}
-		}
-		if p.FetchedAt.IsZero() || p.Hashtags == nil || p.Mentions == nil {
-			t.Errorf("post %s without fetched_at, hashtags or mentions", p.ID)
-		}
-	}
-}
-
-func walkStrings(t *testing.T, v reflect.Value, path string) {
-	switch v.Kind() {
-	case reflect.String:
-		if !utf8.ValidString(v.String()) {
-			t.Errorf("%s is not valid UTF-8: %q", path, v.String())
-		}
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			walkStrings(t, v.Elem(), path)
-		}
-	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
-				walkStrings(t, v.Field(i), path+"."+v.Type().Field(i).Name)
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := 0; i < v.Len(); i++ {
-			walkStrings(t, v.Index(i), path)
-		}
-	case reflect.Map:
-		for _, k := range v.MapKeys() {
-			walkStrings(t, k, path)
-			walkStrings(t, v.MapIndex(k), path)
-		}
-	}
 }
 
 // BenchmarkParse measures Parse on a typical page (videos.json).
@@ -541,20 +454,5 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// checkNext fails on a next request the crawler could not fetch or a
-// snowball request without its hop.
-func checkNext(t *testing.T, res *source.Result) {
-	t.Helper()
-	if res == nil {
-		return
-	}
-	for _, n := range res.Next {
-		u, err := url.Parse(n.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			t.Errorf("next %q is not an absolute http(s) URL", n.URL)
-		}
-		if n.Meta[source.MetaSnowballID] != "" && source.SnowballHop(n.Meta) < 1 {
-			t.Errorf("snowball request %+v has no hop", n)
-		}
-	}
-}
+// want is what this source promises of every Parse result.
+var want = sourcetest.Want{Platform: "youtube", Secret: testKey}

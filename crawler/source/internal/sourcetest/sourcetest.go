@@ -1,5 +1,7 @@
-// Package sourcetest holds what the source packages' golden tests share:
-// comparing a Parse result and its error with a golden JSON file.
+// Package sourcetest holds what the source packages' tests share: comparing
+// a Parse result and its error with a golden JSON file (Golden), and the
+// invariants any Parse result keeps whatever the input (Check), which the
+// fuzz tests assert.
 package sourcetest
 
 import (

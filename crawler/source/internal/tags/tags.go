@@ -22,10 +22,11 @@ import (
 // maxLen bounds one tag or handle; longer runs are not tags.
 const maxLen = 100
 
-// Hashtags returns the hashtags in text. A tag must hold a letter or an
-// underscore: "#1" is a rank, not a tag.
+// Hashtags returns the hashtags in text, an empty list (not nil) when there
+// are none. A tag must hold a letter or an underscore: "#1" is a rank, not a
+// tag.
 func Hashtags(text string) []string {
-	var out []string
+	out := []string{}
 	seen := map[string]bool{}
 	scan(text, '#', func(word string) {
 		word = strings.Trim(word, "_")
@@ -39,9 +40,9 @@ func Hashtags(text string) []string {
 
 // Mentions returns the handles mentioned in text ("@anna.b", "@anna@host").
 // E-mail addresses are not mentions: the '@' must not follow a word
-// character.
+// character. It returns an empty list, not nil, when there are none.
 func Mentions(text string) []string {
-	var out []string
+	out := []string{}
 	seen := map[string]bool{}
 	scan(text, '@', func(word string) {
 		word = strings.TrimRight(word, "._-")

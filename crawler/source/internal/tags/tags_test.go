@@ -17,12 +17,12 @@ func TestHashtagsAndMentions(t *testing.T) {
 	}{
 		{"Morning run #Fitness #fitness #RunClub! with @Anna.B and @trail_co.", []string{"fitness", "runclub"}, []string{"anna.b", "trail_co"}},
 		{"paid partnership with @brand #ad", []string{"ad"}, []string{"brand"}},
-		{"mail me: hi@example.com, #1 fan", nil, nil},
-		{"federated @maria@social.example hello", nil, []string{"maria@social.example"}},
-		{"Käse#nope #Käsespätzle #日本", []string{"käsespätzle", "日本"}, nil},
-		{"url https://x.example/#anchor and &#39; entity", nil, nil},
-		{"@", nil, nil},
-		{"##double #", nil, nil},
+		{"mail me: hi@example.com, #1 fan", []string{}, []string{}},
+		{"federated @maria@social.example hello", []string{}, []string{"maria@social.example"}},
+		{"Käse#nope #Käsespätzle #日本", []string{"käsespätzle", "日本"}, []string{}},
+		{"url https://x.example/#anchor and &#39; entity", []string{}, []string{}},
+		{"@", []string{}, []string{}},
+		{"##double #", []string{}, []string{}},
 	}
 	for _, tt := range tests {
 		if got := Hashtags(tt.text); !reflect.DeepEqual(got, tt.hashtags) {
