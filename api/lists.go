@@ -99,6 +99,20 @@ func (s *Server) lists() (Lists, error) {
 	return s.deps.Lists, nil
 }
 
+// listByID reads a request for one list (/v1/lists/:id, no query
+// parameters): the list store and the list's id.
+func (s *Server) listByID(c echo.Context) (Lists, int64, error) {
+	if err := noParams(c); err != nil {
+		return nil, 0, err
+	}
+	id, err := positiveID(c, "id", "list")
+	if err != nil {
+		return nil, 0, err
+	}
+	ls, err := s.lists()
+	return ls, id, err
+}
+
 // positiveID reads a numeric path parameter (a list, saved search or crawl
 // run id).
 func positiveID(c echo.Context, name, what string) (int64, error) {
@@ -184,14 +198,7 @@ func (s *Server) createList(c echo.Context) error {
 
 // GET /v1/lists/:id
 func (s *Server) getList(c echo.Context) error {
-	if err := noParams(c); err != nil {
-		return err
-	}
-	id, err := positiveID(c, "id", "list")
-	if err != nil {
-		return err
-	}
-	ls, err := s.lists()
+	ls, id, err := s.listByID(c)
 	if err != nil {
 		return err
 	}
@@ -235,14 +242,7 @@ func (s *Server) renameList(c echo.Context) error {
 
 // DELETE /v1/lists/:id
 func (s *Server) deleteList(c echo.Context) error {
-	if err := noParams(c); err != nil {
-		return err
-	}
-	id, err := positiveID(c, "id", "list")
-	if err != nil {
-		return err
-	}
-	ls, err := s.lists()
+	ls, id, err := s.listByID(c)
 	if err != nil {
 		return err
 	}
@@ -254,14 +254,7 @@ func (s *Server) deleteList(c echo.Context) error {
 
 // GET /v1/lists/:id/items: the entries with their creators.
 func (s *Server) listItems(c echo.Context) error {
-	if err := noParams(c); err != nil {
-		return err
-	}
-	id, err := positiveID(c, "id", "list")
-	if err != nil {
-		return err
-	}
-	ls, err := s.lists()
+	ls, id, err := s.listByID(c)
 	if err != nil {
 		return err
 	}

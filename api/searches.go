@@ -85,6 +85,20 @@ func (s *Server) searches() (SavedSearches, error) {
 	return s.deps.Searches, nil
 }
 
+// searchByID reads a request for one saved search (/v1/searches/:id, no
+// query parameters): the saved-search store and the search's id.
+func (s *Server) searchByID(c echo.Context) (SavedSearches, int64, error) {
+	if err := noParams(c); err != nil {
+		return nil, 0, err
+	}
+	id, err := positiveID(c, "id", "saved search")
+	if err != nil {
+		return nil, 0, err
+	}
+	ss, err := s.searches()
+	return ss, id, err
+}
+
 // prefixParam names a query field inside the body ("query.tier").
 func prefixParam(err error, prefix string) error {
 	var ce *creator.Error
@@ -159,14 +173,7 @@ func (s *Server) listSearches(c echo.Context) error {
 
 // GET /v1/searches/:id
 func (s *Server) getSearch(c echo.Context) error {
-	if err := noParams(c); err != nil {
-		return err
-	}
-	id, err := positiveID(c, "id", "saved search")
-	if err != nil {
-		return err
-	}
-	ss, err := s.searches()
+	ss, id, err := s.searchByID(c)
 	if err != nil {
 		return err
 	}
@@ -179,14 +186,7 @@ func (s *Server) getSearch(c echo.Context) error {
 
 // DELETE /v1/searches/:id
 func (s *Server) deleteSearch(c echo.Context) error {
-	if err := noParams(c); err != nil {
-		return err
-	}
-	id, err := positiveID(c, "id", "saved search")
-	if err != nil {
-		return err
-	}
-	ss, err := s.searches()
+	ss, id, err := s.searchByID(c)
 	if err != nil {
 		return err
 	}
@@ -201,14 +201,7 @@ func (s *Server) deleteSearch(c echo.Context) error {
 // time) and up to NewSettle ago. The run is recorded only when it
 // succeeds, so nothing is skipped by a failed one.
 func (s *Server) newInSearch(c echo.Context) error {
-	if err := noParams(c); err != nil {
-		return err
-	}
-	id, err := positiveID(c, "id", "saved search")
-	if err != nil {
-		return err
-	}
-	ss, err := s.searches()
+	ss, id, err := s.searchByID(c)
 	if err != nil {
 		return err
 	}
