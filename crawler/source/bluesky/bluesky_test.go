@@ -33,17 +33,11 @@ func newSource(t testing.TB) source.Source {
 
 func TestParseGolden(t *testing.T) {
 	src := newSource(t)
-	cases := []struct {
-		file   string
-		url    string // page URL; "" = unknown, as in `extract` without --url
-		status int    // HTTP status; 0 = 200
-		meta   map[string]string
-		check  func(t *testing.T, r *source.Result, err error)
-	}{
+	cases := []sourcetest.Case{
 		{
-			file: "get_profile.json",
-			url:  "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=maya-grows.bsky.social",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "get_profile.json",
+			URL:  "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=maya-grows.bsky.social",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				c := one(t, r)
 				if c.ID != "bluesky:maya-grows.bsky.social" || c.PlatformID != "did:plc:m4y4gr33nth1mbz6kq2lrx7w" ||
 					c.URL != "https://bsky.app/profile/maya-grows.bsky.social" || !c.Verified {
@@ -59,19 +53,19 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file: "profile_opted_out.json",
-			url:  "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=quiet-gardener.bsky.social",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "profile_opted_out.json",
+			URL:  "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=quiet-gardener.bsky.social",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if len(r.Creators) != 0 || len(r.Next) != 0 || !slices.Equal(r.OptedOut, []string{"bluesky:quiet-gardener.bsky.social"}) {
 					t.Errorf("an opted-out profile must yield nothing but OptedOut: %+v", r)
 				}
 			},
 		},
 		{
-			file: "author_feed.json",
-			url:  "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=did%3Aplc%3Am4y4gr33nth1mbz6kq2lrx7w&filter=posts_no_replies&limit=30",
-			meta: map[string]string{metaCreatorID: "bluesky:maya-grows.bsky.social"},
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "author_feed.json",
+			URL:  "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=did%3Aplc%3Am4y4gr33nth1mbz6kq2lrx7w&filter=posts_no_replies&limit=30",
+			Meta: map[string]string{metaCreatorID: "bluesky:maya-grows.bsky.social"},
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if len(r.Posts) != 3 {
 					t.Fatalf("want 3 posts (repost left out, pinned kept), got %d", len(r.Posts))
 				}
@@ -93,9 +87,9 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file: "search_posts.json",
-			url:  "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?limit=25&q=%23balconygarden",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "search_posts.json",
+			URL:  "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?limit=25&q=%23balconygarden",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if !slices.Equal(r.OptedOut, []string{"bluesky:quiet-gardener.bsky.social"}) || len(r.Posts) != 3 {
 					t.Errorf("opted out %q, %d posts", r.OptedOut, len(r.Posts))
 				}
@@ -115,17 +109,17 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file: "get_profile.json",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "get_profile.json",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if c := one(t, r); c.ID != "bluesky:maya-grows.bsky.social" || c.SourceURL != "" || len(r.Next) != 1 {
 					t.Errorf("detected by content: %+v", r)
 				}
 			},
 		},
 		{
-			file: "hostile_feed.json",
-			url:  "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=maya-grows.bsky.social",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "hostile_feed.json",
+			URL:  "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=maya-grows.bsky.social",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				var pe *source.ParseError
 				if !errors.As(err, &pe) {
 					t.Fatalf("want a *source.ParseError, got %v", err)
@@ -149,51 +143,17 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file:   "xrpc_error.json",
-			url:    "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=nobody.bsky.social",
-			status: 400,
-			check: func(t *testing.T, r *source.Result, err error) {
+			File:   "xrpc_error.json",
+			URL:    "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=nobody.bsky.social",
+			Status: 400,
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if err == nil || !strings.Contains(err.Error(), "Profile not found") || len(r.Creators) != 0 {
 					t.Errorf("err %v", err)
 				}
 			},
 		},
 	}
-	for _, tc := range cases {
-		name := tc.file
-		if tc.url == "" {
-			name += "/no-url"
-		}
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			page := &source.Page{Status: 200, Body: body, Meta: tc.meta, FetchedAt: fetchedAt}
-			if tc.status != 0 {
-				page.Status = tc.status
-			}
-			if tc.url != "" {
-				if page.URL, err = url.Parse(tc.url); err != nil {
-					t.Fatal(err)
-				}
-			}
-			res, perr := src.Parse(page)
-			sourcetest.Check(t, page, res, perr, want)
-			sourcetest.Golden(t, filepath.Join("testdata", goldenName(tc.file, tc.url == "")), res, perr, *update)
-			if tc.check != nil {
-				tc.check(t, res, perr)
-			}
-		})
-	}
-}
-
-func goldenName(file string, noURL bool) string {
-	base := strings.TrimSuffix(file, filepath.Ext(file))
-	if noURL {
-		base += ".nourl"
-	}
-	return base + ".golden.json"
+	sourcetest.RunCases(t, src, cases, want, fetchedAt, *update)
 }
 
 func one(t *testing.T, r *source.Result) (c creator.Creator) {

@@ -33,17 +33,11 @@ func newSource(t testing.TB) source.Source {
 
 func TestParseGolden(t *testing.T) {
 	src := newSource(t)
-	cases := []struct {
-		file   string
-		url    string // page URL; "" = unknown, as in `extract` without --url
-		status int    // HTTP status; 0 = 200
-		meta   map[string]string
-		check  func(t *testing.T, r *source.Result, err error)
-	}{
+	cases := []sourcetest.Case{
 		{
-			file: "account_lookup.json",
-			url:  "https://kitchen.social/api/v1/accounts/lookup?acct=lena_bakes",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "account_lookup.json",
+			URL:  "https://kitchen.social/api/v1/accounts/lookup?acct=lena_bakes",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				c := one(t, r)
 				if c.ID != "mastodon:lena_bakes@kitchen.social" || c.Handle != "lena_bakes@kitchen.social" {
 					t.Errorf("local acct not qualified with the page host: id %q handle %q", c.ID, c.Handle)
@@ -61,10 +55,10 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file: "account_statuses.json",
-			url:  "https://kitchen.social/api/v1/accounts/109384210553118422/statuses?limit=40&exclude_reblogs=true",
-			meta: map[string]string{metaCreatorID: "mastodon:lena_bakes@kitchen.social"},
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "account_statuses.json",
+			URL:  "https://kitchen.social/api/v1/accounts/109384210553118422/statuses?limit=40&exclude_reblogs=true",
+			Meta: map[string]string{metaCreatorID: "mastodon:lena_bakes@kitchen.social"},
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if len(r.Posts) != 3 {
 					t.Fatalf("want 3 posts (the boost dropped), got %d", len(r.Posts))
 				}
@@ -104,9 +98,9 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file: "tag_timeline.json",
-			url:  "https://kitchen.social/api/v1/timelines/tag/sourdough?limit=40",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "tag_timeline.json",
+			URL:  "https://kitchen.social/api/v1/timelines/tag/sourdough?limit=40",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				wantOut := []string{
 					"mastodon:quietbaker@bread.zone", "mastodon:old@legacy.example", "mastodon:nobody@kitchen.social",
 					"mastodon:crumbwatch@pixel.garden", "mastodon:shy@crumb.town",
@@ -131,9 +125,9 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file: "directory.json",
-			url:  "https://kitchen.social/api/v1/directory?local=true&order=active&limit=80",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "directory.json",
+			URL:  "https://kitchen.social/api/v1/directory?local=true&order=active&limit=80",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if len(r.Creators) != 2 || len(r.Next) != 2 || !slices.Equal(r.OptedOut, []string{"mastodon:private_pat@kitchen.social"}) {
 					t.Errorf("creators %d next %d opted out %q", len(r.Creators), len(r.Next), r.OptedOut)
 				}
@@ -145,8 +139,8 @@ func TestParseGolden(t *testing.T) {
 		{
 			// Without a page URL the host of a local acct comes from the
 			// account's own url.
-			file: "account_lookup.json",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "account_lookup.json",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if c := one(t, r); c.ID != "mastodon:lena_bakes@kitchen.social" || c.SourceURL != "" {
 					t.Errorf("id %q source %q", c.ID, c.SourceURL)
 				}
@@ -155,8 +149,8 @@ func TestParseGolden(t *testing.T) {
 		{
 			// Without a page URL, statuses by several authors are read as a
 			// timeline: their authors are asked for, not their mentions.
-			file: "tag_timeline.json",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "tag_timeline.json",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if len(r.Next) == 0 {
 					t.Fatal("no author requests")
 				}
@@ -168,9 +162,9 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file: "hostile_statuses.json",
-			url:  "https://kitchen.social/api/v1/accounts/109000000000000001/statuses",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "hostile_statuses.json",
+			URL:  "https://kitchen.social/api/v1/accounts/109000000000000001/statuses",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				var pe *source.ParseError
 				if !errors.As(err, &pe) {
 					t.Fatalf("want a *source.ParseError, got %v", err)
@@ -198,60 +192,26 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file:   "api_error.json",
-			url:    "https://kitchen.social/api/v1/accounts/lookup?acct=nobody_here",
-			status: 404,
-			check: func(t *testing.T, r *source.Result, err error) {
+			File:   "api_error.json",
+			URL:    "https://kitchen.social/api/v1/accounts/lookup?acct=nobody_here",
+			Status: 404,
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if err == nil || !strings.Contains(err.Error(), "Record not found") || len(r.Creators) != 0 {
 					t.Errorf("err %v creators %d", err, len(r.Creators))
 				}
 			},
 		},
 		{
-			file: "not_json.html",
-			url:  "https://kitchen.social/@lena_bakes",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "not_json.html",
+			URL:  "https://kitchen.social/@lena_bakes",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if !errors.Is(err, source.ErrNotThisFormat) {
 					t.Errorf("want ErrNotThisFormat, got %v", err)
 				}
 			},
 		},
 	}
-	for _, tc := range cases {
-		name := tc.file
-		if tc.url == "" {
-			name += "/no-url"
-		}
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			page := &source.Page{Status: 200, Body: body, Meta: tc.meta, FetchedAt: fetchedAt}
-			if tc.status != 0 {
-				page.Status = tc.status
-			}
-			if tc.url != "" {
-				if page.URL, err = url.Parse(tc.url); err != nil {
-					t.Fatal(err)
-				}
-			}
-			res, perr := src.Parse(page)
-			sourcetest.Check(t, page, res, perr, want)
-			sourcetest.Golden(t, filepath.Join("testdata", goldenName(tc.file, tc.url == "")), res, perr, *update)
-			if tc.check != nil {
-				tc.check(t, res, perr)
-			}
-		})
-	}
-}
-
-func goldenName(file string, noURL bool) string {
-	base := strings.TrimSuffix(file, filepath.Ext(file))
-	if noURL {
-		base += ".nourl"
-	}
-	return base + ".golden.json"
+	sourcetest.RunCases(t, src, cases, want, fetchedAt, *update)
 }
 
 func one(t *testing.T, r *source.Result) (c creator.Creator) {

@@ -39,18 +39,12 @@ func TestParseGolden(t *testing.T) {
 	src := newSource(t)
 	const api = "https://www.googleapis.com/youtube/v3/"
 	rosa := map[string]string{metaCreatorID: "youtube:nonnarosacooks", metaChannelID: "UCn0nn4R0s4C00ks1talyQ7w", metaHandle: "nonnarosacooks"}
-	cases := []struct {
-		file   string
-		url    string // page URL; "" = unknown, as in `extract` without --url
-		status int    // HTTP status; 0 = 200
-		meta   map[string]string
-		check  func(t *testing.T, r *source.Result, err error)
-	}{
+	cases := []sourcetest.Case{
 		{
-			file: "channels.json",
-			url:  api + "channels?part=snippet,statistics,contentDetails,brandingSettings&id=UCn0nn4R0s4C00ks1talyQ7w,UCqu1ckV3g9LdZx0PpRw2mHk&maxResults=50&key=" + testKey,
-			meta: map[string]string{metaTag: "homecooking"},
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "channels.json",
+			URL:  api + "channels?part=snippet,statistics,contentDetails,brandingSettings&id=UCn0nn4R0s4C00ks1talyQ7w,UCqu1ckV3g9LdZx0PpRw2mHk&maxResults=50&key=" + testKey,
+			Meta: map[string]string{metaTag: "homecooking"},
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if len(r.Creators) != 2 {
 					t.Fatalf("want 2 creators, got %d", len(r.Creators))
 				}
@@ -69,10 +63,10 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file: "playlist_items.json",
-			url:  api + "playlistItems?part=contentDetails&playlistId=UUn0nn4R0s4C00ks1talyQ7w&maxResults=20&key=" + testKey,
-			meta: rosa,
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "playlist_items.json",
+			URL:  api + "playlistItems?part=contentDetails&playlistId=UUn0nn4R0s4C00ks1talyQ7w&maxResults=20&key=" + testKey,
+			Meta: rosa,
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if len(r.Next) != 1 || !strings.Contains(r.Next[0].URL, "id=dQ3xRosa001%2CaB4yRosa002%2CcD5zRosa003%2CeF6wRosa004&") ||
 					r.Next[0].Meta[metaCreatorID] != rosa[metaCreatorID] || r.Next[0].Meta[metaChannelID] != rosa[metaChannelID] {
 					t.Errorf("want one videos request with the 4 distinct ids and the creator, got %+v", r.Next)
@@ -80,10 +74,10 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file: "videos.json",
-			url:  api + "videos?part=snippet,statistics,paidProductPlacementDetails&id=dQ3xRosa001,aB4yRosa002,cD5zRosa003,eF6wRosa004&key=" + testKey,
-			meta: rosa,
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "videos.json",
+			URL:  api + "videos?part=snippet,statistics,paidProductPlacementDetails&id=dQ3xRosa001,aB4yRosa002,cD5zRosa003,eF6wRosa004&key=" + testKey,
+			Meta: rosa,
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if len(r.Posts) != 4 {
 					t.Fatalf("want 4 posts, got %d", len(r.Posts))
 				}
@@ -105,17 +99,17 @@ func TestParseGolden(t *testing.T) {
 		},
 		{
 			// Parsed offline: nobody says whose videos these are.
-			file: "videos.json",
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "videos.json",
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if len(r.Posts) != 4 || r.Posts[0].CreatorID != "" {
 					t.Errorf("without the request context the author is unknown: %+v", r.Posts[0].CreatorID)
 				}
 			},
 		},
 		{
-			file: "search.json",
-			url:  api + "search?part=snippet&type=video&q=%23homecooking&maxResults=50&key=" + testKey,
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "search.json",
+			URL:  api + "search?part=snippet&type=video&q=%23homecooking&maxResults=50&key=" + testKey,
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if len(r.Next) != 1 || r.Next[0].Kind != source.KindProfile || r.Next[0].Meta[metaTag] != "homecooking" ||
 					!strings.Contains(r.Next[0].URL, "id=UCn0nn4R0s4C00ks1talyQ7w%2CUCqu1ckV3g9LdZx0PpRw2mHk%2CUC0th3rCh4nn3lAbCdEfGh1j%2CUCpl4yl1stOwn3rXxXxXxXxX&") {
 					t.Errorf("want one channels request with the 4 distinct channels, got %+v", r.Next)
@@ -126,10 +120,10 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file: "hostile_videos.json",
-			url:  api + "videos?part=snippet,statistics&id=hOsT1le0001&key=" + testKey,
-			meta: rosa,
-			check: func(t *testing.T, r *source.Result, err error) {
+			File: "hostile_videos.json",
+			URL:  api + "videos?part=snippet,statistics&id=hOsT1le0001&key=" + testKey,
+			Meta: rosa,
+			Check: func(t *testing.T, r *source.Result, err error) {
 				var pe *source.ParseError
 				if !errors.As(err, &pe) {
 					t.Fatalf("want a *source.ParseError, got %v", err)
@@ -153,51 +147,17 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
-			file:   "quota_error.json",
-			url:    api + "search?part=snippet&q=%23x&key=" + testKey,
-			status: 403,
-			check: func(t *testing.T, r *source.Result, err error) {
+			File:   "quota_error.json",
+			URL:    api + "search?part=snippet&q=%23x&key=" + testKey,
+			Status: 403,
+			Check: func(t *testing.T, r *source.Result, err error) {
 				if err == nil || !strings.Contains(err.Error(), "quotaExceeded") || strings.Contains(err.Error(), testKey) {
 					t.Errorf("err %v", err)
 				}
 			},
 		},
 	}
-	for _, tc := range cases {
-		name := tc.file
-		if tc.url == "" {
-			name += "/no-url"
-		}
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			page := &source.Page{Status: 200, Body: body, Meta: tc.meta, FetchedAt: fetchedAt}
-			if tc.status != 0 {
-				page.Status = tc.status
-			}
-			if tc.url != "" {
-				if page.URL, err = url.Parse(tc.url); err != nil {
-					t.Fatal(err)
-				}
-			}
-			res, perr := src.Parse(page)
-			sourcetest.Check(t, page, res, perr, want)
-			sourcetest.Golden(t, filepath.Join("testdata", goldenName(tc.file, tc.url == "")), res, perr, *update)
-			if tc.check != nil {
-				tc.check(t, res, perr)
-			}
-		})
-	}
-}
-
-func goldenName(file string, noURL bool) string {
-	base := strings.TrimSuffix(file, filepath.Ext(file))
-	if noURL {
-		base += ".nourl"
-	}
-	return base + ".golden.json"
+	sourcetest.RunCases(t, src, cases, want, fetchedAt, *update)
 }
 
 func TestDetect(t *testing.T) {

@@ -7,8 +7,12 @@ package sourcetest
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
 )
@@ -44,4 +48,57 @@ func Golden(t *testing.T, path string, res *source.Result, perr error, update bo
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (run with -update after checking):\n%s", path, got)
 	}
+}
+
+// Case is one fixture of a source's golden test.
+type Case struct {
+	File   string // in testdata/
+	URL    string // the page URL; "" = unknown, as in `extract` without --url
+	Status int    // HTTP status; 0 = 200
+	Meta   map[string]string
+	// Check, when set, asserts what the golden file alone would not make
+	// plain (the behaviour the fixture is there for).
+	Check func(t *testing.T, r *source.Result, err error)
+}
+
+// RunCases parses each case's fixture with src and asserts Check's
+// invariants (want), the golden file testdata/<file>[.nourl].golden.json
+// (rewritten first when update is set) and the case's own Check.
+func RunCases(t *testing.T, src source.Source, cases []Case, want Want, fetchedAt time.Time, update bool) {
+	t.Helper()
+	for _, tc := range cases {
+		name := tc.File
+		if tc.URL == "" {
+			name += "/no-url"
+		}
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", tc.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := &source.Page{Status: 200, Body: body, Meta: tc.Meta, FetchedAt: fetchedAt}
+			if tc.Status != 0 {
+				page.Status = tc.Status
+			}
+			if tc.URL != "" {
+				if page.URL, err = url.Parse(tc.URL); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, perr := src.Parse(page)
+			Check(t, page, res, perr, want)
+			Golden(t, filepath.Join("testdata", goldenName(tc.File, tc.URL == "")), res, perr, update)
+			if tc.Check != nil {
+				tc.Check(t, res, perr)
+			}
+		})
+	}
+}
+
+func goldenName(file string, noURL bool) string {
+	base := strings.TrimSuffix(file, filepath.Ext(file))
+	if noURL {
+		base += ".nourl"
+	}
+	return base + ".golden.json"
 }
