@@ -91,6 +91,10 @@ type Crawler struct {
 	Freshness       time.Duration `yaml:"freshness"`
 	AllowLoopback   bool          `yaml:"allow_loopback"`
 	AllowedCIDRs    []string      `yaml:"allowed_cidrs"`
+	// FollowContactLinks fetches the link-in-bio pages and website (home,
+	// about, contact) a creator's profile links to, at most 3 per creator,
+	// for the e-mails and links they give.
+	FollowContactLinks bool `yaml:"follow_contact_links"`
 }
 
 // HostRule sets the rate for hosts matching Glob ("*.example.com", "127.0.0.1:*").
@@ -262,6 +266,8 @@ func Default() Config {
 			BackoffBase:     60 * time.Second,
 			BackoffMax:      24 * time.Hour,
 			Freshness:       20 * time.Hour,
+			// Contact pages: see crawler/contactlinks.go.
+			FollowContactLinks: true,
 		},
 		Sources: Sources{
 			Mastodon:  Source{Enabled: true, BaseURL: "https://mastodon.social", PostsPerCreator: 40},

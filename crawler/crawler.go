@@ -80,6 +80,10 @@ type options struct {
 	progress      func(Progress)
 	progressEvery time.Duration
 	outcome       func(Outcome)
+	state         StateStore
+	// waitHook, when set (tests), is called by the dispatcher when it is
+	// about to wait until wake with no request in flight.
+	waitHook func(wake time.Time)
 }
 
 // WithClock sets the clock (default: the system clock).
@@ -127,6 +131,8 @@ type Crawler struct {
 	progress      func(Progress)
 	progressEvery time.Duration
 	outcome       func(Outcome) // WithOutcome
+	waitHook      func(wake time.Time)
+	state         StateStore // WithStateStore; nil: robots.txt and snowball spend live in memory only
 
 	rules        []hostRule
 	transport    *http.Transport
@@ -175,6 +181,8 @@ func New(cfg Config, sources []source.Source, sink Sink, opts ...Option) (*Crawl
 		progress:      o.progress,
 		progressEvery: o.progressEvery,
 		outcome:       o.outcome,
+		waitHook:      o.waitHook,
+		state:         o.state,
 		robots:        robots.NewCache(),
 		hostMem:       map[string]hostMemory{},
 	}
@@ -282,6 +290,9 @@ func (c *Crawler) RunAs(ctx context.Context, runID int64, seeds []source.Request
 		return creator.RunSummary{Errors: map[string]int{}}, errors.New("crawler: a run is already in progress on this crawler")
 	}
 	defer c.running.Unlock()
+	if err := c.bindSnowballs(ctx, runID); err != nil {
+		return creator.RunSummary{Errors: map[string]int{}}, err
+	}
 	r := newRun(ctx, c, runID)
 	defer r.cancel()
 	return r.run(seeds)

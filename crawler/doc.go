@@ -6,11 +6,17 @@
 //     MemFrontier otherwise), a dispatcher leases items into per-host
 //     queues, and a fixed pool of Config.Parallelism workers fetches them;
 //   - politeness: robots.txt per RFC 9309 (package crawler/robots) with
-//     Crawl-delay up to a cap, one golang.org/x/time/rate limiter per host
-//     (host:port, configured by HostRules globs, evicted when idle) whose
-//     token is taken before a worker is, a cap on concurrent requests per
-//     host, pauses on 429/503 Retry-After, exponential backoff with jitter,
-//     bounded retries, and per-source API quotas;
+//     Crawl-delay up to a cap, one pacer per host (pace.go: a
+//     golang.org/x/time/rate limiter consulted by reservation, so a late
+//     wake-up keeps its slot, plus a sliding window on send times that holds
+//     a host at Rate req/s to ceil(Rate) requests in any second; host:port,
+//     configured by HostRules globs, evicted when idle) whose slot is taken
+//     before a worker is, a cap on concurrent requests per host, pauses on
+//     429/503 Retry-After, exponential backoff with jitter, bounded retries,
+//     and per-source API quotas;
+//   - state that outlives a process, through an optional StateStore (the
+//     store): robots.txt copies (fresh for 24 h, a good copy standing in for
+//     30 days) and each run's snowball spend;
 //   - safety: an SSRF guard at connect time (code.dny.dev/ssrf), a body cap
 //     counted after decompression, header and total timeouts, a redirect
 //     limit with loop detection, and trap filters on every queued URL (length,

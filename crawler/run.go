@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
-	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -59,9 +58,12 @@ type run struct {
 	hostPages  map[string]int // requests per host key this run
 	budgetDone bool
 	skipped    map[string]string // origin -> reason
-	quotas     map[string]*quotaTracker
-	start      time.Time
-	nextReport time.Time
+	// robotsLoaded: origins whose robots.txt this run looked up in the
+	// StateStore.
+	robotsLoaded map[string]bool
+	quotas       map[string]*quotaTracker
+	start        time.Time
+	nextReport   time.Time
 
 	fatal error
 
@@ -73,7 +75,7 @@ type hostState struct {
 	origin    string // scheme://host:port, the robots.txt key
 	key       string // host:port, the politeness key
 	robotsURL string
-	lim       *rate.Limiter
+	pace      *pacer
 	base      HostRule
 	queue     []queued
 
@@ -106,13 +108,15 @@ type job struct {
 	u      *url.URL
 	origin string
 	key    string
-	robots string // robots.txt URL
+	robots string    // robots.txt URL
+	mark   *paceMark // stamped when the response arrives (pace.go)
 }
 
 type event struct {
 	kind   jobKind
 	origin string
 	item   FrontierItem
+	mark   *paceMark
 
 	success    bool   // resets the host's failure count
 	transient  string // error kind of a failure worth retrying
@@ -129,22 +133,23 @@ func newRun(ctx context.Context, c *Crawler, id int64) *run {
 	ctx, cancel := context.WithCancel(ctx)
 	p := c.cfg.Parallelism
 	r := &run{
-		c:         c,
-		parent:    parent,
-		ctx:       ctx,
-		cancel:    cancel,
-		id:        id,
-		jobs:      make(chan job, p),
-		events:    make(chan event, p),
-		hosts:     map[string]*hostState{},
-		held:      map[int64]bool{},
-		bufCap:    max(256, 16*p),
-		leaseNow:  true,
-		deferred:  map[int64]time.Time{},
-		hostPages: map[string]int{},
-		skipped:   map[string]string{},
-		quotas:    map[string]*quotaTracker{},
-		sum:       creator.RunSummary{Errors: map[string]int{}},
+		c:            c,
+		parent:       parent,
+		ctx:          ctx,
+		cancel:       cancel,
+		id:           id,
+		jobs:         make(chan job, p),
+		events:       make(chan event, p),
+		hosts:        map[string]*hostState{},
+		held:         map[int64]bool{},
+		bufCap:       max(256, 16*p),
+		leaseNow:     true,
+		deferred:     map[int64]time.Time{},
+		hostPages:    map[string]int{},
+		skipped:      map[string]string{},
+		robotsLoaded: map[string]bool{},
+		quotas:       map[string]*quotaTracker{},
+		sum:          creator.RunSummary{Errors: map[string]int{}},
 	}
 	for name, q := range c.cfg.Quotas {
 		r.quotas[name] = &quotaTracker{q: q}
@@ -229,7 +234,7 @@ func (r *run) loop() {
 			r.fail(err)
 			break
 		}
-		r.dispatch(now)
+		r.dispatch()
 		if r.inflight == 0 && r.buffered > 0 && len(r.ready) == 0 && !r.budgetDone {
 			// Cannot happen if the invariants hold; never hang on it.
 			r.c.log.Error("dispatcher: buffered items with no ready host; rescheduling", "buffered", r.buffered)
@@ -261,6 +266,9 @@ func (r *run) loop() {
 		if !wake.IsZero() {
 			timer = r.c.clock.NewTimer(max(wake.Sub(now), 0))
 			tc = timer.C()
+			if r.c.waitHook != nil && r.inflight == 0 {
+				r.c.waitHook(wake)
+			}
 		}
 		select {
 		case ev := <-r.events:
@@ -377,7 +385,7 @@ func (r *run) host(u *url.URL, now time.Time) *hostState {
 		origin:     origin,
 		key:        key,
 		robotsURL:  u.Scheme + "://" + u.Host + "/robots.txt",
-		lim:        rate.NewLimiter(rate.Limit(rule.Rate), rule.Burst),
+		pace:       newPacer(rule.Rate, rule.Burst),
 		base:       rule,
 		heapIdx:    -1,
 		lastActive: now,
@@ -412,18 +420,16 @@ func (r *run) schedule(h *hostState, at time.Time) {
 	}
 }
 
-// limiterReady is when h's limiter will next have a whole token.
-func limiterReady(lim *rate.Limiter, now time.Time) time.Time {
-	tokens := lim.TokensAt(now)
-	if tokens >= 1 {
-		return now
-	}
-	d := time.Duration(math.Ceil((1 - tokens) / float64(lim.Limit()) * float64(time.Second)))
-	return now.Add(max(d, time.Millisecond))
-}
-
-func (r *run) dispatch(now time.Time) {
-	for !r.budgetDone && r.inflight < r.c.cfg.Parallelism && len(r.ready) > 0 && !r.ready[0].readyAt.After(now) {
+// dispatch services the hosts whose time has come. It reads the clock for
+// each host rather than using the loop's now: the lease before it may have
+// taken a while, and a pacer told a time in the past would let the next
+// request go early by as much.
+func (r *run) dispatch() {
+	for !r.budgetDone && r.inflight < r.c.cfg.Parallelism && len(r.ready) > 0 {
+		now := r.now()
+		if r.ready[0].readyAt.After(now) {
+			return
+		}
 		h := heap.Pop(&r.ready).(*hostState)
 		if err := r.service(h, now); err != nil {
 			r.fail(err)
@@ -451,13 +457,17 @@ func (r *run) service(h *hostState, now time.Time) error {
 	if cfg.RespectRobots {
 		st := r.c.robots.Lookup(h.origin, now)
 		switch {
+		case st.Fetch && r.needRobotsLoad(h):
+			// An earlier process may have left a copy (state.go).
+			h.robotsFetching = true
+			r.start1(h, job{kind: jobRobotsLoad, origin: h.origin, key: h.key, robots: h.robotsURL})
+			return nil
 		case st.Fetch:
-			if !h.lim.AllowN(now, 1) {
-				r.schedule(h, limiterReady(h.lim, now))
+			if !r.paced(h, now) {
 				return nil
 			}
 			h.robotsFetching = true
-			r.start1(h, job{kind: jobRobots, origin: h.origin, key: h.key, robots: h.robotsURL})
+			r.start1(h, job{kind: jobRobots, origin: h.origin, key: h.key, robots: h.robotsURL, mark: h.pace.take()})
 			return nil
 		case !st.BlockedUntil.IsZero():
 			return r.pause(h, st.BlockedUntil, now, "robots_unreachable")
@@ -521,8 +531,7 @@ func (r *run) service(h *hostState, now time.Time) error {
 				continue
 			}
 		}
-		if !h.lim.AllowN(now, 1) {
-			r.schedule(h, limiterReady(h.lim, now))
+		if !r.paced(h, now) {
 			return nil
 		}
 		if qt != nil {
@@ -531,13 +540,32 @@ func (r *run) service(h *hostState, now time.Time) error {
 		r.popHead(h)
 		r.dispatched++
 		r.hostPages[h.key]++
-		r.start1(h, job{kind: jobFetch, item: q.item, u: q.u, origin: h.origin, key: h.key})
+		r.start1(h, job{kind: jobFetch, item: q.item, u: q.u, origin: h.origin, key: h.key, mark: h.pace.take()})
 		if len(h.queue) > 0 && h.inflight < h.base.MaxConns {
-			r.schedule(h, limiterReady(h.lim, now))
+			// Reserve the next slot now, so that waking late for it does
+			// not move every later one.
+			if at, ok := h.pace.ready(now); ok {
+				r.schedule(h, at)
+			}
 		}
 		return nil
 	}
 	return nil
+}
+
+// paced reports whether h's pacer lets a request go now. When it does not,
+// h is put back in the heap for when it will, or left out of it until the
+// report of a request in flight (handle puts it back).
+func (r *run) paced(h *hostState, now time.Time) bool {
+	at, ok := h.pace.ready(now)
+	switch {
+	case !ok:
+		return false
+	case at.After(now):
+		r.schedule(h, at)
+		return false
+	}
+	return true
 }
 
 // popHead takes the first item off h's queue and out of the buffer.
@@ -572,13 +600,12 @@ func (r *run) applyCrawlDelay(h *hostState, rules *robots.Rules, now time.Time) 
 		r.c.log.Warn("host skipped: Crawl-delay over the cap", "host", h.key, "crawl_delay", d, "cap", r.c.cfg.CrawlDelayCap)
 		return true, r.dropQueue(h, DropCrawlDelay)
 	}
-	lim, burst := rate.Limit(h.base.Rate), h.base.Burst
+	lim, burst := h.base.Rate, h.base.Burst
 	if ok && d > 0 {
-		lim = min(lim, rate.Every(d))
+		lim = min(lim, float64(rate.Every(d)))
 		burst = 1
 	}
-	h.lim.SetLimitAt(now, lim)
-	h.lim.SetBurstAt(now, burst)
+	h.pace.set(now, lim, burst)
 	return false, nil
 }
 
@@ -652,11 +679,17 @@ func (r *run) handle(ev event) {
 	h := r.hosts[ev.origin]
 	h.inflight--
 	r.inflight--
+	if ev.mark != nil {
+		ev.mark.done = now // bounds its arrival if it was never answered
+	}
 	h.lastActive = now
 	if ev.kind == jobFetch {
 		delete(r.held, ev.item.ID)
 	} else {
 		h.robotsFetching = false
+	}
+	if ev.kind == jobRobotsLoad {
+		r.robotsLoaded[h.origin] = true
 	}
 	if ev.fatal != nil {
 		r.fail(ev.fatal)

@@ -1,6 +1,8 @@
 package crawler
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"sync"
 
@@ -25,8 +27,15 @@ const MetaRestartDepth = "restart_depth"
 // before. Requests without source.MetaSnowballID pass untouched.
 //
 // One Snowball serves one run: make a new one, and Wrap the sources again,
-// for every run. It is safe for concurrent use by the crawler's workers. A
-// resumed run starts with a fresh budget.
+// for every run. It is safe for concurrent use by the crawler's workers.
+//
+// With a StateStore (WithStateStore), the budget is the run's, not the
+// process's: the crawler binds the Snowball to its run before crawling,
+// each admission is recorded before the request is let through, and a run
+// resumed after kill -9 starts from what its earlier processes spent. A
+// killed process may have recorded a profile whose page never committed,
+// so a resumed run can under-spend its budget by a few profiles; it never
+// over-spends it. Without a StateStore the budget lives in memory.
 type Snowball struct {
 	depth, budget int
 
@@ -34,14 +43,26 @@ type Snowball struct {
 	found    map[string]bool // creators the run's pages named
 	admitted map[string]bool // snowball profiles let through
 	stats    SnowballStats
+
+	// Bound to a run (bind).
+	runID int64
+	bound bool
+	ctx   context.Context
+	state StateStore
 }
 
 // SnowballStats counts what a Snowball did with the snowball requests it saw.
 type SnowballStats struct {
-	Admitted   int // let through: the budget spent
+	Admitted   int // let through: the budget spent by this process
 	Known      int // dropped: the creator was already found or asked for
 	TooDeep    int // dropped: more hops than the depth allows
 	OverBudget int // dropped: the budget was spent
+	// Before is the budget the run's earlier processes spent (a resumed
+	// run with a StateStore); the budget left is budget-Before-Admitted.
+	Before int
+	// Unrecorded: dropped because the spend could not be recorded in the
+	// StateStore (a budget that cannot be kept is not spent).
+	Unrecorded int
 }
 
 // NewSnowball bounds snowballing to depth hops and budget profiles per run.
@@ -49,6 +70,22 @@ type SnowballStats struct {
 // request is dropped.
 func NewSnowball(depth, budget int) *Snowball {
 	return &Snowball{depth: max(depth, 0), budget: max(budget, 0), found: map[string]bool{}, admitted: map[string]bool{}}
+}
+
+// bind ties s to run runID and reads what the run spent before.
+func (s *Snowball) bind(ctx context.Context, st StateStore, runID int64) error {
+	spent, err := st.SnowballSpent(ctx, runID)
+	if err != nil {
+		return fmt.Errorf("snowball budget: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bound && s.runID != runID {
+		return fmt.Errorf("snowball budget: this Snowball serves run %d; make a new one for run %d", s.runID, runID)
+	}
+	s.bound, s.runID, s.ctx, s.state = true, runID, ctx, st
+	s.stats.Before = max(spent, 0)
+	return nil
 }
 
 // Wrap returns the sources with every Parse result passed through s.
@@ -97,9 +134,17 @@ func (s *Snowball) filter(res *source.Result) {
 		case s.found[id] || s.admitted[id]:
 			s.stats.Known++
 			continue
-		case s.stats.Admitted >= s.budget:
+		case s.stats.Before+s.stats.Admitted >= s.budget:
 			s.stats.OverBudget++
 			continue
+		}
+		if s.state != nil {
+			// Record the spend first: a crash after this costs a profile,
+			// one before it cannot let the run over its budget.
+			if err := s.state.AddSnowballSpent(s.ctx, s.runID, 1); err != nil {
+				s.stats.Unrecorded++
+				continue
+			}
 		}
 		s.admitted[id] = true
 		s.stats.Admitted++
@@ -116,6 +161,8 @@ type snowballSource struct {
 	source.Source
 	sb *Snowball
 }
+
+func (w snowballSource) snowball() *Snowball { return w.sb }
 
 // Parse parses with the wrapped source, then bounds the snowball requests.
 func (w snowballSource) Parse(p *source.Page) (*source.Result, error) {

@@ -25,6 +25,7 @@ const (
 	ctxResponse    = "creatorscout.response"
 	ctxContentType = "creatorscout.content-type"
 	ctxSent        = "creatorscout.sent"
+	ctxMark        = "creatorscout.pace-mark" // *paceMark
 )
 
 // newCollector configures colly for what it does well here (the request and
@@ -68,6 +69,10 @@ func (r *run) newCollector() *colly.Collector {
 	// URL's (colly's WHATWG parser refused it), not the network's.
 	cc.OnRequest(func(req *colly.Request) { req.Ctx.Put(ctxSent, true) })
 	cc.OnResponseHeaders(func(resp *colly.Response) {
+		// The host's pacer counts from when it answered (pace.go).
+		if m, ok := resp.Ctx.GetAny(ctxMark).(*paceMark); ok {
+			m.stamp(r.c.clock.Now())
+		}
 		ct := resp.Headers.Get("Content-Type")
 		if ct == "" {
 			return
@@ -165,12 +170,12 @@ func (r *run) worker() {
 
 // do runs one job and never panics.
 func (r *run) do(j job) (ev event) {
-	ev = event{kind: j.kind, origin: j.origin, item: j.item}
+	ev = event{kind: j.kind, origin: j.origin, item: j.item, mark: j.mark}
 	defer func() {
 		if p := recover(); p != nil {
 			r.c.log.Error("panic in a fetch", "url", j.item.URL, "panic", p, "stack", string(debug.Stack()))
 			r.countErr(KindPanic, 1)
-			ev = event{kind: j.kind, origin: j.origin, item: j.item}
+			ev = event{kind: j.kind, origin: j.origin, item: j.item, mark: j.mark}
 			if j.kind == jobFetch {
 				if err := r.c.frontier.FrontierDrop(r.ctx, j.item.ID, KindPanic); err != nil && r.ctx.Err() == nil {
 					ev.fatal = fmt.Errorf("crawler: drop %s: %w", j.item.URL, err)
@@ -178,9 +183,12 @@ func (r *run) do(j job) (ev event) {
 			}
 		}
 	}()
-	if j.kind == jobRobots {
+	switch j.kind {
+	case jobRobots:
 		r.fetchRobots(j, &ev)
-	} else {
+	case jobRobotsLoad:
+		r.loadRobots(j)
+	default:
 		r.fetch(j, &ev)
 	}
 	return ev
@@ -198,6 +206,9 @@ func (r *run) fetchRobots(j job, ev *event) {
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("Accept", "text/plain,*/*;q=0.5")
 	resp, err := c.robotsClient.Do(req)
+	if err == nil {
+		j.mark.stamp(c.clock.Now()) // the pacer counts from the answer (pace.go)
+	}
 	var (
 		outcome robots.Outcome
 		body    []byte
@@ -251,6 +262,7 @@ func (r *run) fetchRobots(j job, ev *event) {
 		c.log.Warn("robots.txt unreachable; host waits", "url", j.robots, "status", status, "kind", kind, "err", err, "retry_at", retryAt)
 	}
 	rules := c.robots.Store(j.origin, now, outcome, body, retryAt)
+	r.saveRobots(j, outcome, status, body, now)
 	c.log.Debug("robots.txt", "url", j.robots, "status", status, "outcome", outcome.String(), "disallow_all", rules.DisallowsAll())
 }
 
@@ -296,6 +308,7 @@ func (r *run) fetch(j job, ev *event) {
 		}
 	}
 	cctx := colly.NewContext()
+	cctx.Put(ctxMark, j.mark)
 	start := time.Now()
 	err = r.cc.Request(http.MethodGet, it.URL, nil, cctx, hdr)
 	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)
@@ -447,6 +460,7 @@ func (r *run) page(j job, resp *colly.Response, now time.Time, ev *event) {
 		c.log.Info("no source reads this page", "url", final.String())
 	} else {
 		res, perr := safeParse(src, page)
+		c.addContactLinks(res) // contactlinks.go: a profile's link-in-bio and website pages
 		if perr != nil {
 			r.countErr(KindParse, 1)
 			c.metrics.parseErrors.WithLabelValues(src.Name()).Inc()

@@ -139,10 +139,12 @@ type ContactEvidence struct {
 }
 
 // Sourced is a value with the field it was read from ("bio", "links",
-// "website").
+// "website", "email"), or the URL of the page it was read from (a
+// link-in-bio, about or contact page) with the time that page was fetched.
 type Sourced struct {
-	Value  string `json:"value"`
-	Source string `json:"source"`
+	Value     string     `json:"value"`
+	Source    string     `json:"source"`
+	FetchedAt *time.Time `json:"fetched_at,omitempty"`
 }
 
 // DisclosureSummary counts a creator's posts by disclosure class.

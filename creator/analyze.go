@@ -50,6 +50,11 @@ type Options struct {
 	// Comments optionally holds comment texts by post id; when present the
 	// authenticity score reads the share of generic comments.
 	Comments map[string][]string
+
+	// defaulted marks options withDefaults has filled: Analyze fills them
+	// once and hands them to ComputeAuthenticity and EstimatePrice, which
+	// then need not build and validate the defaults again.
+	defaulted bool
 }
 
 // DefaultOptions returns the defaults: a window of the last 30 posts within
@@ -98,6 +103,9 @@ func (o Options) Validate() error {
 
 // withDefaults fills zero or unusable fields.
 func (o Options) withDefaults() Options {
+	if o.defaulted {
+		return o
+	}
 	d := DefaultOptions()
 	if o.WindowPosts <= 0 {
 		o.WindowPosts = d.WindowPosts
@@ -120,6 +128,7 @@ func (o Options) withDefaults() Options {
 	if o.MaxNiches <= 0 {
 		o.MaxNiches = d.MaxNiches
 	}
+	o.defaulted = true
 	return o
 }
 

@@ -556,7 +556,7 @@ type found struct {
 }
 
 func classifyPost(p *Post, bi *brandIndex) PostDisclosure {
-	caption := p.Caption
+	caption, _ := maskAddresses(p.Caption)
 	text := fold(caption)
 	cased := foldCase(caption) // same bytes as text, case kept
 	masked := []byte(text)
@@ -1017,8 +1017,15 @@ var commonCaps = map[string]bool{"THE": true, "AND": true, "FOR": true, "OFF": t
 func postBrands(p *Post, text string, tags []string, bi *brandIndex) []string {
 	var out []string
 	var ms []string
+	inText := map[string]bool{}
+	for _, m := range mentionRe.FindAllStringSubmatch(text, -1) {
+		inText[m[1]] = true
+	}
+	_, domains := maskAddresses(p.Caption)
 	for _, m := range p.Mentions {
-		ms = append(ms, NormalizeHandle(m))
+		if h := brandHandle(m); h != "" && !(domains[h] && !inText[h]) {
+			ms = append(ms, h)
+		}
 	}
 	for _, m := range mentionRe.FindAllStringSubmatch(text, -1) {
 		ms = append(ms, m[1])
@@ -1055,12 +1062,66 @@ func postBrands(p *Post, text string, tags []string, bi *brandIndex) []string {
 func mentionSet(list []string, text string) map[string]bool {
 	m := map[string]bool{}
 	for _, x := range list {
-		m[fold(NormalizeHandle(x))] = true
+		if h := brandHandle(x); h != "" {
+			m[h] = true
+		}
 	}
 	for _, x := range mentionRe.FindAllStringSubmatch(text, -1) {
 		m[x[1]] = true
 	}
 	return m
+}
+
+var (
+	// fediHandleRe is a fediverse mention "@user@host": the "@host" part
+	// (group 1) names the server, not another brand.
+	fediHandleRe = regexp.MustCompile(`(?i)@[\p{L}\p{N}_](?:[\p{L}\p{N}_.]*[\p{L}\p{N}_])?(@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}(?::[0-9]{1,5})?)`)
+	// captionEmailRe is an e-mail address (group 1) that does not follow a
+	// word character or an '@'.
+	captionEmailRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_.%+@-])([a-z0-9](?:[a-z0-9._%+-]*[a-z0-9_])?@((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}))`)
+)
+
+// maskAddresses blanks, byte for byte, what looks like a mention or a brand
+// name but is not one: the "@host" of a fediverse handle ("@glossier@
+// mastodon.social" names glossier, not mastodon.social) and whole e-mail
+// addresses ("collabs: hello@glossier.com" is a contact, not a mention of
+// glossier). It returns the masked caption and the e-mail domains it
+// blanked, lower case, so a crawler's mention list can be checked against
+// them.
+func maskAddresses(caption string) (string, map[string]bool) {
+	if strings.IndexByte(caption, '@') < 0 {
+		return caption, nil
+	}
+	b := []byte(caption)
+	blank := func(a, z int) {
+		for i := a; i < z; i++ {
+			b[i] = ' '
+		}
+	}
+	for _, m := range fediHandleRe.FindAllStringSubmatchIndex(caption, -1) {
+		blank(m[2], m[3])
+	}
+	var domains map[string]bool
+	s := string(b)
+	for _, m := range captionEmailRe.FindAllStringSubmatchIndex(s, -1) {
+		if domains == nil {
+			domains = map[string]bool{}
+		}
+		domains[strings.ToLower(s[m[4]:m[5]])] = true
+		blank(m[2], m[3])
+	}
+	return string(b), domains
+}
+
+// brandHandle is the brand key of a mention from a post's list: lower
+// case, no '@', and for a fediverse handle ("glossier@mastodon.social")
+// the user part only, so @glossier and @glossier@host are one brand.
+func brandHandle(m string) string {
+	h := fold(NormalizeHandle(m))
+	if user, host, ok := strings.Cut(h, "@"); ok && strings.Contains(host, ".") {
+		h = user
+	}
+	return h
 }
 
 // foldCase folds like fold but keeps case, byte for byte aligned with

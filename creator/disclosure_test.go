@@ -3,6 +3,7 @@ package creator
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -210,6 +211,61 @@ func TestDisclosureBrands(t *testing.T) {
 				if r.Brands[i] != tt.wantBrands[i] {
 					t.Errorf("brands %+v, want %+v", r.Brands, tt.wantBrands)
 				}
+			}
+		})
+	}
+}
+
+// TestDisclosureBrandAddresses: an e-mail address is a contact, not a
+// brand mention, and one brand written as @x, @X and @x@host (a fediverse
+// handle) is one brand.
+func TestDisclosureBrandAddresses(t *testing.T) {
+	aliases := map[string][]string{"Glossier": {"@glossier", "glossier"}}
+	tests := []struct {
+		name    string
+		post    Post
+		aliases map[string][]string
+		class   string
+		want    []Brand
+	}{
+		{"e-mail domain is no brand",
+			Post{Caption: "Morning skin routine ☀️ collabs: hello@glossier.com"},
+			nil, Organic, []Brand{}},
+		{"e-mail domain does not hit a configured alias",
+			Post{Caption: "Obsessed with this balm tbh. Biz inquiries → Hello@Glossier.com 💌"},
+			aliases, Organic, []Brand{}},
+		{"mention kept, the same brand's e-mail dropped",
+			Post{Caption: "New drop from @glossier ✨ swatches below. Business: team@glossier.com", Mentions: []string{"glossier"}},
+			nil, Organic, []Brand{{"glossier", Organic}}},
+		{"a crawler's mention list that took the e-mail domain for a mention",
+			Post{Caption: "For collabs email partnerships@gymshark.com 💪 #legday", Mentions: []string{"gymshark.com"}},
+			nil, Organic, []Brand{}},
+		{"sponsor named, its press address not a second brand",
+			Post{Caption: "Paid partnership with @Oatly 🥛 questions? press@oatly.com", Mentions: []string{"oatly"}},
+			nil, Sponsored, []Brand{{"oatly", Sponsored}}},
+		{"@x and @x@host are one brand",
+			Post{Caption: "Thanks @Patagonia and @patagonia@mastodon.social for the new shell! #gifted",
+				Mentions: []string{"patagonia", "patagonia@mastodon.social"}},
+			nil, Gifted, []Brand{{"patagonia", Gifted}}},
+		{"fediverse mention alone names the user, not the server",
+			Post{Caption: "gifted by @fairphone@mastodon.social 📱 and honestly loving it", Mentions: []string{"fairphone@mastodon.social"}},
+			nil, Gifted, []Brand{{"fairphone", Gifted}}},
+		{"case does not make two brands",
+			Post{Caption: "#ad Trail day with @GoPro — shot on my @gopro HERO", Mentions: []string{"GoPro", "gopro"}},
+			nil, Sponsored, []Brand{{"gopro", Sponsored}}},
+		{"alias, mention and fediverse handle map to the configured brand",
+			Post{Caption: "Thanks @glossier@glammr.us for sending the Cloud Paint! Contact me: mia.makeup@gmail.com",
+				Mentions: []string{"glossier@glammr.us"}},
+			aliases, Gifted, []Brand{{"Glossier", Gifted}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ClassifyPost(&tt.post, tt.aliases)
+			if r.Disclosure.Class != tt.class {
+				t.Errorf("class %s (%q), want %s", r.Disclosure.Class, r.Disclosure.Signals, tt.class)
+			}
+			if !reflect.DeepEqual(r.Brands, tt.want) {
+				t.Errorf("brands %+v, want %+v", r.Brands, tt.want)
 			}
 		})
 	}

@@ -72,6 +72,35 @@ var stopIndex = func() map[string]stopEntry {
 
 var langStripRe = regexp.MustCompile(`https?://\S+|www\.\S+|[@#][\p{L}\p{N}_.]+|\S+@\S+\.\S+`)
 
+// stripForLanguage is langStripRe.ReplaceAllString(t, " "). Every
+// alternative of the pattern needs "@", "#", "http" or "www.", so a text
+// with none of them (most bios and many captions) is returned as it is
+// without running the expression.
+func stripForLanguage(t string) string {
+	if !strings.ContainsAny(t, "@#") && !strings.Contains(t, "http") && !strings.Contains(t, "www.") {
+		return t
+	}
+	return langStripRe.ReplaceAllString(t, " ")
+}
+
+// Scripts DetectLanguage counts, in the order of their names (the order
+// that breaks a tie between two as many letters).
+const (
+	scriptArabic = iota
+	scriptCyrillic
+	scriptDevanagari
+	scriptGreek
+	scriptHan
+	scriptHangul
+	scriptHebrew
+	scriptKana
+	scriptLatin
+	scriptThai
+	numScripts
+)
+
+var scriptNames = [numScripts]string{"Arabic", "Cyrillic", "Devanagari", "Greek", "Han", "Hangul", "Hebrew", "Kana", "Latin", "Thai"}
+
 // DetectLanguage detects the language of texts (a bio and captions) and
 // returns the ISO 639-1 code with its evidence. Code is "" when there is
 // too little text to tell.
@@ -83,81 +112,93 @@ func DetectLanguage(texts ...string) *LanguageEvidence {
 			continue
 		}
 		ev.Texts++
-		b.WriteString(langStripRe.ReplaceAllString(t, " "))
+		b.WriteString(stripForLanguage(t))
 		b.WriteString("\n")
 	}
 	text := b.String()
-	counts := map[string]int{}
+	var counts [numScripts]int
 	letters := 0
 	var uk, fa int
 	for _, r := range text {
+		if r < 0x80 {
+			// ASCII: only a-z and A-Z are letters, and they are Latin.
+			if 'a' <= r|0x20 && r|0x20 <= 'z' {
+				letters++
+				counts[scriptLatin]++
+			}
+			continue
+		}
 		if !unicode.IsLetter(r) {
 			continue
 		}
 		letters++
 		switch {
 		case unicode.Is(unicode.Latin, r):
-			counts["Latin"]++
+			counts[scriptLatin]++
 		case unicode.Is(unicode.Cyrillic, r):
-			counts["Cyrillic"]++
+			counts[scriptCyrillic]++
 			if strings.ContainsRune("іїєґІЇЄҐ", r) {
 				uk++
 			}
 		case unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r):
-			counts["Kana"]++
+			counts[scriptKana]++
 		case unicode.Is(unicode.Han, r):
-			counts["Han"]++
+			counts[scriptHan]++
 		case unicode.Is(unicode.Hangul, r):
-			counts["Hangul"]++
+			counts[scriptHangul]++
 		case unicode.Is(unicode.Arabic, r):
-			counts["Arabic"]++
+			counts[scriptArabic]++
 			if strings.ContainsRune("پچژگ", r) {
 				fa++
 			}
 		case unicode.Is(unicode.Hebrew, r):
-			counts["Hebrew"]++
+			counts[scriptHebrew]++
 		case unicode.Is(unicode.Greek, r):
-			counts["Greek"]++
+			counts[scriptGreek]++
 		case unicode.Is(unicode.Thai, r):
-			counts["Thai"]++
+			counts[scriptThai]++
 		case unicode.Is(unicode.Devanagari, r):
-			counts["Devanagari"]++
+			counts[scriptDevanagari]++
 		}
 	}
 	if letters == 0 {
 		return ev
 	}
-	script, best := "", 0
-	for _, s := range sortedKeys(counts) {
-		if counts[s] > best {
-			script, best = s, counts[s]
+	script, best := -1, 0
+	for s, n := range counts {
+		if n > best {
+			script, best = s, n
 		}
 	}
 	// Kana and Han together are Japanese; Han alone Chinese.
-	if script == "Han" && counts["Kana"] > 0 {
-		script = "Kana"
+	if script == scriptHan && counts[scriptKana] > 0 {
+		script = scriptKana
 	}
-	ev.Script = script
-	if script != "Latin" {
+	if script < 0 {
+		// Letters of no script counted: as before, no script and no code.
+		return ev
+	}
+	ev.Script = scriptNames[script]
+	if script != scriptLatin {
 		share := float64(counts[script]) / float64(letters)
-		if script == "Kana" {
-			share = float64(counts["Kana"]+counts["Han"]) / float64(letters)
+		if script == scriptKana {
+			share = float64(counts[scriptKana]+counts[scriptHan]) / float64(letters)
 		}
 		code := map[string]string{"Kana": "ja", "Han": "zh", "Hangul": "ko", "Cyrillic": "ru", "Arabic": "ar",
-			"Hebrew": "he", "Greek": "el", "Thai": "th", "Devanagari": "hi"}[script]
-		if script == "Cyrillic" && uk*100 > counts["Cyrillic"] {
+			"Hebrew": "he", "Greek": "el", "Thai": "th", "Devanagari": "hi"}[scriptNames[script]]
+		if script == scriptCyrillic && uk*100 > counts[scriptCyrillic] {
 			code = "uk"
 		}
-		if script == "Arabic" && fa*100 > counts["Arabic"] {
+		if script == scriptArabic && fa*100 > counts[scriptArabic] {
 			code = "fa"
 		}
 		if counts[script] < 4 {
 			return ev
 		}
 		ev.Code = code
-		ev.Script = map[string]string{"Kana": "Japanese", "Han": "Han"}[script]
+		ev.Script = map[string]string{"Kana": "Japanese", "Han": "Han"}[scriptNames[script]]
 		if ev.Script == "" {
-			ev.Script = script
+			ev.Script = scriptNames[script]
 		}
 		ev.Confidence = math.Round(math.Min(1, share)*100) / 100
 		ev.Scores = []LangScore{{Code: code, Score: math.Round(share*1000) / 1000}}
@@ -168,6 +209,9 @@ func DetectLanguage(texts ...string) *LanguageEvidence {
 	matched := map[string][]string{}
 	lower := strings.ToLower(text)
 	for _, r := range lower {
+		if r < 0x80 {
+			continue // langLetters holds no ASCII letter
+		}
 		for _, l := range langLetters[r] {
 			scores[l] += 0.5 / float64(len(langLetters[r]))
 		}

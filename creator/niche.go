@@ -45,6 +45,9 @@ type Taxonomy struct {
 	tags    map[string][]int // folded hashtag -> niches
 	prefix  map[string][]int // keyword usable as a tag prefix -> niches
 	exclude [][]string       // per niche
+	// phraseStart holds the first word of every phrase: match looks a
+	// phrase up only where one can start.
+	phraseStart map[string]bool
 }
 
 var (
@@ -183,6 +186,11 @@ func compileTaxonomy(defs []NicheDef) *Taxonomy {
 			t.exclude[i] = append(t.exclude[i], fold(strings.TrimLeft(x, "#")))
 		}
 	}
+	t.phraseStart = map[string]bool{}
+	for p := range t.phrases {
+		first, _, _ := strings.Cut(p, " ")
+		t.phraseStart[first] = true
+	}
 	return t
 }
 
@@ -191,23 +199,37 @@ func compileTaxonomy(defs []NicheDef) *Taxonomy {
 func (t *Taxonomy) match(text string, tags []string) map[int][]string {
 	out := map[int][]string{}
 	f := fold(text)
+	// tagRe needs a '#' and mentionRe an '@': without them the
+	// expressions are not run.
+	hasTag, hasMention := strings.IndexByte(f, '#') >= 0, strings.IndexByte(f, '@') >= 0
 	var allTags []string
-	for _, m := range tagRe.FindAllStringSubmatch(f, -1) {
-		allTags = append(allTags, m[1])
+	if hasTag {
+		for _, m := range tagRe.FindAllStringSubmatch(f, -1) {
+			allTags = append(allTags, m[1])
+		}
 	}
 	for _, h := range tags {
 		allTags = append(allTags, fold(strings.TrimLeft(h, "#")))
 	}
-	seen := map[string]bool{}
+	type key struct {
+		niche int
+		term  string
+	}
+	seen := map[key]bool{}
 	hit := func(i int, term string) {
-		k := fmt.Sprint(i, "\x00", term)
-		if !seen[k] {
+		if k := (key{i, term}); !seen[k] {
 			seen[k] = true
 			out[i] = append(out[i], term)
 		}
 	}
 	// Words outside hashtags and mentions.
-	plain := mentionRe.ReplaceAllString(tagRe.ReplaceAllString(f, " "), " ")
+	plain := f
+	if hasTag {
+		plain = tagRe.ReplaceAllString(plain, " ")
+	}
+	if hasMention {
+		plain = mentionRe.ReplaceAllString(plain, " ")
+	}
 	ws := words(plain)
 	for _, w := range ws {
 		for _, i := range t.words[w] {
@@ -217,6 +239,9 @@ func (t *Taxonomy) match(text string, tags []string) map[int][]string {
 	if len(t.phrases) > 0 && len(ws) > 1 {
 		for n := 2; n <= 4; n++ {
 			for j := 0; j+n <= len(ws); j++ {
+				if !t.phraseStart[ws[j]] {
+					continue
+				}
 				p := strings.Join(ws[j:j+n], " ")
 				for _, i := range t.phrases[p] {
 					hit(i, p)
@@ -224,21 +249,27 @@ func (t *Taxonomy) match(text string, tags []string) map[int][]string {
 			}
 		}
 	}
+	matched := map[int]bool{}
 	for _, tag := range dedupe(allTags) {
-		matched := map[int]bool{}
+		clear(matched)
 		for _, i := range t.tags[tag] {
 			matched[i] = true
 			hit(i, "#"+tag)
 		}
-		r := []rune(tag)
-		for n := nichePrefixMin; n < len(r); n++ {
-			for _, i := range t.prefix[string(r[:n])] {
-				if matched[i] || hasAnyPrefix(tag, t.exclude[i]) {
-					continue
+		// Every prefix of at least nichePrefixMin runes, short of the
+		// whole tag (tags are valid UTF-8: fold makes them so).
+		n := 0
+		for end := range tag {
+			if n >= nichePrefixMin {
+				for _, i := range t.prefix[tag[:end]] {
+					if matched[i] || hasAnyPrefix(tag, t.exclude[i]) {
+						continue
+					}
+					matched[i] = true
+					hit(i, "#"+tag)
 				}
-				matched[i] = true
-				hit(i, "#"+tag)
 			}
+			n++
 		}
 	}
 	return out

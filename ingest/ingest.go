@@ -61,6 +61,8 @@ type Pipeline struct {
 	staged   map[int64]*staged
 	flushers int           // FlushEvery loops running
 	kick     chan struct{} // asks a flusher to flush now
+	noAhead  bool          // tests: analyse inside the transaction only
+	contacts contactState  // contacts.go
 }
 
 // Stats counts what the pipeline did since it was made.
@@ -71,6 +73,19 @@ type Stats struct {
 	OptedOut        int
 	Forgotten       int
 	Skipped         int // on the do-not-crawl list, or refused by the store
+	// Creators whose analysis was made before their page's write
+	// transaction (analyseAhead), and those analysed inside it because
+	// the store changed in between or no preview could be made.
+	AnalysedAhead int
+	AnalysedInTx  int
+}
+
+func (s *Stats) count(u *store.Upserted) {
+	if u.Ahead {
+		s.AnalysedAhead++
+	} else {
+		s.AnalysedInTx++
+	}
 }
 
 // New returns a pipeline over st and ix. now is the clock (time.Now in
@@ -86,6 +101,7 @@ func New(st *store.Store, ix *index.Index, opts creator.Options, now func() time
 // pageWrite is what one page adds to the store.
 type pageWrite struct {
 	url      string
+	now      time.Time // the analysis's clock (zero: the commit's)
 	creators []creatorWrite
 	orphans  []orphanWrite // posts whose creator came on an earlier page
 }
@@ -93,11 +109,13 @@ type pageWrite struct {
 type creatorWrite struct {
 	c     creator.Creator
 	posts []creator.Post
+	ahead *store.Preview // analysed before the commit; nil: analyse in it
 }
 
 type orphanWrite struct {
 	id    string
 	posts []creator.Post
+	ahead *store.Preview
 }
 
 // staged is the outcome of one leased frontier item, waiting for its
@@ -131,7 +149,11 @@ func (p *Pipeline) Put(ctx context.Context, page *source.Page, res *source.Resul
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	if err := p.putContacts(ctx, page, res); err != nil { // contacts.go
+		return err
+	}
 	w := newPageWrite(page, res)
+	p.analyseAhead(ctx, w)
 	if ref, ok := itemRefOf(page.Meta); ok {
 		// The links the crawler queues from this page belong to its outcome.
 		for i := range res.Next {
@@ -205,10 +227,11 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 	err := p.store.WriteTx(ctx, func(tx *store.Tx) error {
 		docs, st = docs[:0], Stats{}
 		if w != nil {
-			now := p.now().UTC()
-			analyse := func(c *creator.Creator, posts []creator.Post, hist []creator.Snapshot) {
-				creator.Analyze(c, posts, hist, now, p.opts)
+			now := w.now
+			if now.IsZero() {
+				now = p.now().UTC()
 			}
+			analyse := p.analyser(tx, now) // contacts.go: Analyze, then the stored contact facts
 			stored := func(u *store.Upserted) error {
 				c := u.Creator
 				snap := creator.Snapshot{
@@ -225,7 +248,7 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 			for i := range w.creators {
 				cw := &w.creators[i]
 				c := cw.c
-				u, err := tx.UpsertAnalysed(&c, cw.posts, RecentPosts, analyse)
+				u, err := tx.UpsertAnalysedAhead(&c, cw.posts, RecentPosts, cw.ahead, analyse)
 				if err != nil {
 					if p.refused(err, c.ID, w.url) {
 						st.Skipped++
@@ -239,6 +262,7 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 					st.CreatorsUpdated++
 				}
 				st.Posts += len(cw.posts)
+				st.count(u)
 				if err := stored(u); err != nil {
 					return err
 				}
@@ -251,7 +275,7 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 				if err != nil {
 					return fmt.Errorf("ingest: load %s: %w", ow.id, err)
 				}
-				u, err := tx.UpsertAnalysed(c, ow.posts, RecentPosts, analyse)
+				u, err := tx.UpsertAnalysedAhead(c, ow.posts, RecentPosts, ow.ahead, analyse)
 				if err != nil {
 					if p.refused(err, ow.id, w.url) {
 						st.Skipped++
@@ -260,6 +284,7 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 					return fmt.Errorf("ingest: store posts of %s: %w", ow.id, err)
 				}
 				st.Posts += len(ow.posts)
+				st.count(u)
 				if err := stored(u); err != nil {
 					return err
 				}
@@ -289,8 +314,13 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 	p.stats.CreatorsUpdated += st.CreatorsUpdated
 	p.stats.Posts += st.Posts
 	p.stats.Skipped += st.Skipped
+	p.stats.AnalysedAhead += st.AnalysedAhead
+	p.stats.AnalysedInTx += st.AnalysedInTx
 	p.mu.Unlock()
-	return p.queue(docs...)
+	if err := p.queue(docs...); err != nil {
+		return err
+	}
+	return p.shareContacts(ctx) // contacts.go: contact pages for the creators just stored
 }
 
 // refused reports (and logs) a store refusal that skips one creator
@@ -364,9 +394,7 @@ func (p *Pipeline) Refresh(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("ingest: load %s: %w", id, err)
 		}
-		u, err := tx.UpsertAnalysed(c, nil, RecentPosts, func(c *creator.Creator, posts []creator.Post, hist []creator.Snapshot) {
-			creator.Analyze(c, posts, hist, now, p.opts)
-		})
+		u, err := tx.UpsertAnalysed(c, nil, RecentPosts, p.analyser(tx, now))
 		if err != nil {
 			return fmt.Errorf("ingest: store analysis of %s: %w", id, err)
 		}

@@ -106,6 +106,12 @@ func (r *Runner) recover(ctx context.Context, run *creator.CrawlRun, reindex boo
 }
 
 func (r *Runner) resume(ctx context.Context, id int64, seeds []source.Request, base creator.RunSummary, resumed bool) (*creator.CrawlRun, error) {
+	// Load the gazetteer before the first page: loaded by the first
+	// analysis instead, it stalled every worker (and so every host's
+	// rate) for about a second.
+	if _, _, _, err := creator.GazetteerSize(); err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
 	before := r.Pipeline.Stats()
 	every := r.Every
 	if every <= 0 {
@@ -116,6 +122,7 @@ func (r *Runner) resume(ctx context.Context, id int64, seeds []source.Request, b
 	opts := append([]crawler.Option{
 		crawler.WithFrontier(Frontier{S: r.Store, P: r.Pipeline}),
 		crawler.WithRunID(id),
+		crawler.WithStateStore(r.Store), // robots.txt copies and snowball spend outlive the process
 		crawler.WithLogger(r.logger()),
 		crawler.WithProgress(func(p crawler.Progress) {
 			cp.offer(p)

@@ -417,6 +417,12 @@ func (j *Job) evaluate(ctx context.Context, dues []due, tr *tracker, start time.
 			if a.status > 0 {
 				msg = fmt.Sprintf("profile answered %d", a.status)
 			}
+			// A server error from a host that answered nothing else all
+			// run (its robots.txt copy let the crawl try) is the host
+			// being down, as when nothing was fetched at all.
+			if hk, down := tr.hostFailure(d.url); down && (a.status == 0 || a.status >= 500) {
+				kind, msg = creator.FailureHostDown+":"+hk, "host unavailable all run: "+hk+"; "+msg
+			}
 		default:
 			hk, down := tr.hostFailure(d.url)
 			if !down {

@@ -222,6 +222,8 @@ func (n *Network) bDescription(a *account) string {
 	d := a.bio
 	if w := n.website(a); w != nil {
 		d += "\n🔗 " + strings.TrimPrefix(n.publicURL(w), "http://")
+	} else if u := n.linkPageURL(a); u != "" {
+		d += "\n🔗 " + u
 	}
 	return d
 }

@@ -4,7 +4,8 @@
 // published wire shapes of the Mastodon REST API, the Bluesky public AppView
 // XRPC, the YouTube Data API v3, the Instagram Graph API, TikTok-style
 // profile pages and HTML profile pages (schema.org JSON-LD, OpenGraph and
-// microformats2).
+// microformats2), and the link-in-bio pages and personal websites a share
+// of creators link to (linkpage.go).
 //
 // Generation is pure: New builds creators, posts, hashtags, locations,
 // brands, opt-outs and traps from Options alone. Start opens the listeners;

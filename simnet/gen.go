@@ -20,6 +20,7 @@ const (
 	streamDay
 	streamHosts
 	streamBrand
+	streamLinks
 )
 
 // New generates a network from o. It never fails: an invalid option is
@@ -136,6 +137,7 @@ func (n *Network) generate() {
 	g.brandAccounts()
 	g.allPosts()
 	g.robots()
+	g.linkPages() // linkpage.go
 }
 
 func (g *gen) hosts() {

@@ -268,6 +268,8 @@ func (n *Network) igUser(q url.Values, trace string) *resource {
 		case "website":
 			if w := n.website(a); w != nil {
 				d["website"] = n.publicURL(w)
+			} else if u := n.linkPageURL(a); u != "" {
+				d["website"] = u
 			}
 		case "followers_count":
 			d["followers_count"] = int64(a.followers)

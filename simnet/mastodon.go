@@ -273,6 +273,8 @@ func (n *Network) mAccount(h *host, a *account) mAccount {
 				f.VerifiedAt = strp(isoMs(a.created.AddDate(0, 1, 0)))
 			}
 			m.Fields = append(m.Fields, f)
+		} else if u := n.linkPageURL(a); u != "" {
+			m.Fields = append(m.Fields, mField{Name: "Links", Value: linkHTML(u)})
 		}
 		if a.locRaw != "" && !a.locInBio {
 			m.Fields = append(m.Fields, mField{Name: "Location", Value: html.EscapeString(a.locRaw)})

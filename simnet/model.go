@@ -136,6 +136,7 @@ type person struct {
 	slug        string
 	pronouns    string
 	accounts    []*account
+	link        *linkPage // link-in-bio page or website (linkpage.go); nil for most
 }
 
 // seg is one piece of a caption: text, a hashtag or a mention.
@@ -233,6 +234,7 @@ type Network struct {
 	tagCount   map[string]int
 	quotaUsed  int
 
+	linkSlugs map[*host]map[string]*person  // link host -> page slug -> person (linkpage.go)
 	mViewer   map[*host]map[string]*account // Mastodon id as an instance shows it
 	postByNID map[string]*post              // YouTube video id
 	playlists map[string]*account           // YouTube uploads playlist id

@@ -408,6 +408,8 @@ func (n *Network) render(h *host, r *http.Request) *resource {
 		return n.tiktok(h, r)
 	case KindHTML:
 		return n.web(h, r)
+	case KindLinks:
+		return n.linkHost(h, r)
 	}
 	return textResource(http.StatusNotFound, "not found\n")
 }

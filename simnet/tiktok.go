@@ -134,6 +134,8 @@ func (n *Network) ttProfile(a *account) *resource {
 	}
 	if w := n.website(a); w != nil {
 		user["bioLink"] = map[string]any{"link": strings.TrimPrefix(n.publicURL(w), "http://"), "risk": 0}
+	} else if u := n.linkPageURL(a); u != "" {
+		user["bioLink"] = map[string]any{"link": u, "risk": 0}
 	}
 	var items []any
 	for _, p := range a.posts {

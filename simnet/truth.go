@@ -49,6 +49,18 @@ type Creator struct {
 	HiddenLikes      bool
 	LastPostAt       *time.Time
 	Posts            []Post // newest first
+
+	// ContactPage is the link-in-bio page or personal website the
+	// profile links to ("" for none; linkpage.go), and
+	// ContactPageDisallowed is true when its host's robots.txt disallows
+	// it. ContactEmails and ContactLinks are the addresses and outbound
+	// links on it, and on a website's about and contact pages: a polite
+	// crawler reads them unless the page is disallowed. An address there
+	// may be on no profile.
+	ContactPage           string
+	ContactPageDisallowed bool
+	ContactEmails         []string
+	ContactLinks          []string
 }
 
 // Location is where a creator says they live. Raw is what the profile says.
@@ -213,6 +225,7 @@ func (n *Network) truth(a *account) Creator {
 		if w := n.website(a); w != nil {
 			c.Website = n.publicURL(w)
 		}
+		n.contactTruth(a, &c)
 		c.Links = n.links(a)
 		if p.city != nil || p.countryOnly != "" {
 			loc := &Location{Raw: a.locRaw}

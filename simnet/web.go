@@ -563,6 +563,8 @@ func (n *Network) robotsTxt(h *host) *resource {
 			fmt.Fprintf(&b, "Disallow: %s\n", p)
 		}
 		fmt.Fprintf(&b, "\nSitemap: %s/sitemap.xml\n", h.base())
+	case KindLinks:
+		b.WriteString(n.linkRobots(h))
 	}
 	return (&resource{status: http.StatusOK, ctype: ctText, body: []byte(b.String()), lastMod: n.today}).finish(false)
 }

@@ -168,6 +168,8 @@ func (n *Network) ytChannel(a *account, want map[string]bool) map[string]any {
 	desc := a.bio
 	if w := n.website(a); w != nil {
 		desc += "\n\nWebsite: " + n.publicURL(w)
+	} else if u := n.linkPageURL(a); u != "" {
+		desc += "\n\nLinks: " + u
 	}
 	country := ""
 	if a.person != nil {

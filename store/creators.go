@@ -64,7 +64,10 @@ const (
 				engagement_rate=?, avg_likes=?, avg_comments=?, avg_views=?, last_post_at=?, fetched_at=?,
 				source_url=?, analysis=?, last_seen_at=?, failures=0, gone_at=NULL
 				WHERE pk=?`
-	qPostUpsert = `INSERT INTO posts (id, creator_pk, url, published_at, caption,
+	qPostsOf = `SELECT ` + postCols + ` FROM posts p JOIN creators c ON c.pk = p.creator_pk
+		WHERE p.creator_pk=?` + postOrder + ` LIMIT ?`
+	qPostDisclosure = `UPDATE posts SET disclosure=?, brands=?, undisclosed=? WHERE id=?`
+	qPostUpsert     = `INSERT INTO posts (id, creator_pk, url, published_at, caption,
 		likes, comments, views, shares, hashtags, mentions, platform_paid, disclosure, brands, undisclosed,
 		fetched_at, source_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (id) DO UPDATE SET
@@ -85,6 +88,10 @@ const (
 			fetched_at = COALESCE(excluded.fetched_at, posts.fetched_at),
 			source_url = excluded.source_url`
 )
+
+func init() {
+	hotQueries = append(hotQueries, qPostsOf, qPostDisclosure)
+}
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -289,62 +296,260 @@ func mergeKeepLastGood(old, c *creator.Creator) creator.Creator {
 // handle taken over by someone else, or a rename onto a row that has another
 // platform id) is refused with ECONFLICT and nothing is changed.
 func (s *Store) UpsertCreator(ctx context.Context, c *creator.Creator, posts []creator.Post) (created bool, err error) {
-	if err := validateCreator(c, posts); err != nil {
+	err = s.inTx(ctx, "upsert creator "+idOf(c), func(t *Tx) error {
+		created, err = t.UpsertCreator(c, posts)
+		return err
+	})
+	return created, err
+}
+
+// UpsertCreator is Store.UpsertCreator inside the transaction.
+func (t *Tx) UpsertCreator(c *creator.Creator, posts []creator.Post) (created bool, err error) {
+	u, err := t.upsertFacts(c, posts)
+	if err != nil {
 		return false, err
 	}
-	seenAt := c.FetchedAt
-	if seenAt.IsZero() {
-		seenAt = s.now()
+	if u.created {
+		return true, nil
 	}
-	err = s.write(ctx, func(tx *txn) error {
-		for _, k := range []struct{ kind, key string }{{"id", c.ID}, {"url", c.URL}, {"platform_id", c.PlatformID}} {
-			if k.key == "" {
-				continue
-			}
-			blocked, err := dncHas(ctx, tx, k.key)
-			if err != nil {
-				return err
-			}
-			if blocked {
-				return fmt.Errorf("by %s: %w", k.kind, ErrDoNotCrawl)
-			}
-		}
-		pk, old, err := findForUpsert(ctx, tx, c)
-		if err != nil {
-			return err
-		}
-		var m creator.Creator
-		if old == nil {
-			m = *c
-		} else {
-			m = mergeKeepLastGood(old, c)
-		}
-		args, err := creatorArgs(&m)
-		if err != nil {
-			return err
-		}
-		if old == nil {
-			res, err := tx.ExecContext(ctx, qCreatorInsert,
-				append(args, fmtTime(seenAt), fmtTime(seenAt))...)
-			if err != nil {
-				return fmt.Errorf("insert: %w", err)
-			}
-			if pk, err = res.LastInsertId(); err != nil {
-				return err
-			}
-			created = true
-		} else {
-			_, err := tx.ExecContext(ctx, qCreatorUpdate, append(args, fmtTime(seenAt), pk)...)
-			if err != nil {
-				return fmt.Errorf("update: %w", err)
-			}
-		}
-		return upsertPosts(ctx, tx, pk, posts)
-	})
+	if err := t.updateCreator(&u.merged, u.seenAt, u.pk); err != nil {
+		return false, fmt.Errorf("store: upsert creator %s: %w", c.ID, err)
+	}
+	return false, nil
+}
+
+// factsUpserted is what upsertFacts stored.
+type factsUpserted struct {
+	pk      int64
+	merged  creator.Creator // c over the stored row, keep-last-good
+	created bool            // inserted as merged; otherwise the row is not updated yet
+	seenAt  time.Time
+}
+
+// upsertFacts is the part of an upsert that analysis does not change:
+// the checks (valid, not on the do-not-crawl list, no conflict), the
+// creator's row when it is new, and its posts. Errors are final: domain
+// errors as they are, the rest prefixed with the creator.
+func (t *Tx) upsertFacts(c *creator.Creator, posts []creator.Post) (*factsUpserted, error) {
+	if err := t.checkUpsert(c, posts); err != nil {
+		return nil, err
+	}
+	ctx, tx := t.ctx, t.tx
+	u := &factsUpserted{seenAt: seenAt(t.s, c)}
+	pk, old, err := findForUpsert(ctx, tx, c)
 	if err != nil {
-		return false, wrapErr("upsert creator "+c.ID, err)
+		return nil, wrapErr("upsert creator "+c.ID, err)
 	}
-	return created, nil
+	u.pk, u.merged, u.created = pk, *c, old == nil
+	if old != nil {
+		u.merged = mergeKeepLastGood(old, c)
+	} else if u.pk, err = t.insertCreator(&u.merged, u.seenAt); err != nil {
+		return nil, fmt.Errorf("store: upsert creator %s: %w", c.ID, err)
+	}
+	if err := upsertPosts(ctx, tx, u.pk, posts); err != nil {
+		return nil, fmt.Errorf("store: upsert creator %s: %w", c.ID, err)
+	}
+	return u, nil
+}
+
+// checkUpsert refuses an invalid creator or post, and a creator on the
+// do-not-crawl list (by id, URL or platform id).
+func (t *Tx) checkUpsert(c *creator.Creator, posts []creator.Post) error {
+	if err := validateCreator(c, posts); err != nil {
+		return err
+	}
+	for _, k := range []struct{ kind, key string }{{"id", c.ID}, {"url", c.URL}, {"platform_id", c.PlatformID}} {
+		if k.key == "" {
+			continue
+		}
+		blocked, err := dncHas(t.ctx, t.tx, k.key)
+		if err != nil {
+			return fmt.Errorf("store: upsert creator %s: %w", c.ID, err)
+		}
+		if blocked {
+			return wrapErr("upsert creator "+c.ID, fmt.Errorf("by %s: %w", k.kind, ErrDoNotCrawl))
+		}
+	}
+	return nil
+}
+
+// seenAt is when an upsert of c saw it: its fetch time, or now.
+func seenAt(s *Store, c *creator.Creator) time.Time {
+	if c.FetchedAt.IsZero() {
+		return s.now()
+	}
+	return c.FetchedAt
+}
+
+// insertCreator inserts m as a new row first and last seen at seenAt and
+// returns its pk.
+func (t *Tx) insertCreator(m *creator.Creator, seenAt time.Time) (int64, error) {
+	args, err := creatorArgs(m)
+	if err != nil {
+		return 0, err
+	}
+	res, err := t.tx.ExecContext(t.ctx, qCreatorInsert, append(args, fmtTime(seenAt), fmtTime(seenAt))...)
+	if err != nil {
+		return 0, fmt.Errorf("insert: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// updateCreator writes m over row pk, seen at seenAt: last_seen_at moves,
+// the failure count and the gone mark are cleared.
+func (t *Tx) updateCreator(m *creator.Creator, seenAt time.Time, pk int64) error {
+	args, err := creatorArgs(m)
+	if err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, qCreatorUpdate, append(args, fmtTime(seenAt), pk)...); err != nil {
+		return fmt.Errorf("update: %w", err)
+	}
+	return nil
+}
+
+// idOf is c's id for an error message; c may be nil.
+func idOf(c *creator.Creator) string {
+	if c == nil {
+		return "(nil)"
+	}
+	return c.ID
+}
+
+// AnalyseFunc recomputes a creator's figures from its stored recent posts
+// (newest first) and history (oldest first), in place, as creator.Analyze
+// does. It may change each post's Disclosure, Brands and Undisclosed.
+type AnalyseFunc func(c *creator.Creator, posts []creator.Post, history []creator.Snapshot)
+
+// Upserted is what Tx.UpsertAnalysed stored.
+type Upserted struct {
+	Creator *creator.Creator // as stored, analysed
+	Posts   []creator.Post   // its most recent stored posts, newest first, analysed
+	Created bool
+	// Ahead is true when UpsertAnalysedAhead stored the analysis made
+	// before the transaction, false when it (or UpsertAnalysed) called
+	// the AnalyseFunc.
+	Ahead bool
+}
+
+// UpsertAnalysed stores c and posts as Store.UpsertCreator does (same keys,
+// keep-last-good merge, do-not-crawl refusal with ErrDoNotCrawl, ECONFLICT
+// for an id held by another account), then reads back the creator's recent
+// stored posts (at most recent; all when recent <= 0) and its history,
+// calls analyse on them, and stores the analysed creator (a figure analyse
+// leaves nil keeps the stored one) and the posts whose disclosure analysis
+// changed. It refuses (with a *creator.Error) before writing anything, so
+// the transaction stays usable for the page's other creators.
+func (t *Tx) UpsertAnalysed(c *creator.Creator, posts []creator.Post, recent int, analyse AnalyseFunc) (*Upserted, error) {
+	return t.UpsertAnalysedAhead(c, posts, recent, nil, analyse)
+}
+
+// UpsertAnalysedAhead is UpsertAnalysed with the analysis made before the
+// transaction: pv is PreviewUpsert's answer for the same c, posts and
+// recent, whose Creator and Posts the caller has analysed in place as
+// analyse would (pv may be nil). When the transaction finds the store as
+// the preview saw it (the same stored creator, recent posts, history and
+// contact facts), pv's analysed creator and posts are stored and analyse
+// is not called; otherwise analyse runs on what the transaction reads.
+// Either way what is stored is the same; Upserted.Ahead tells which ran.
+func (t *Tx) UpsertAnalysedAhead(c *creator.Creator, posts []creator.Post, recent int, pv *Preview, analyse AnalyseFunc) (*Upserted, error) {
+	if pv != nil && pv.fresh {
+		if up, err := t.insertFresh(c, posts, recent, pv); up != nil || err != nil {
+			return up, err
+		}
+	}
+	u, err := t.upsertFacts(c, posts)
+	if err != nil {
+		return nil, err
+	}
+	m := u.merged
+	rows, err := t.recentRows(u.pk, recent)
+	if err != nil {
+		return nil, fmt.Errorf("store: upsert creator %s: read posts: %w", c.ID, err)
+	}
+	hist, err := readHistory(t.ctx, t.tx, u.pk, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("store: upsert creator %s: read history: %w", c.ID, err)
+	}
+	ahead, err := pv.seenBy(t, u, rows, hist)
+	if err != nil {
+		return nil, fmt.Errorf("store: upsert creator %s: %w", c.ID, err)
+	}
+	var stored []creator.Post
+	switch {
+	case ahead:
+		// As two upserts would: a figure the analysis leaves unknown keeps
+		// the stored one.
+		m = mergeKeepLastGood(&u.merged, pv.Creator)
+		stored = pv.Posts
+	default:
+		if stored, err = decodePostRows(rows); err != nil {
+			return nil, fmt.Errorf("store: upsert creator %s: read posts: %w", c.ID, err)
+		}
+		if analyse != nil {
+			analyse(&m, stored, hist)
+			m = mergeKeepLastGood(&u.merged, &m)
+		}
+	}
+	if err := validateCreator(&m, nil); err != nil {
+		return nil, fmt.Errorf("store: upsert creator %s: analysis: %w", c.ID, err)
+	}
+	if err := t.updateCreator(&m, u.seenAt, u.pk); err != nil {
+		return nil, fmt.Errorf("store: upsert creator %s: %w", c.ID, err)
+	}
+	if err := t.updateDisclosures(stored, rows); err != nil {
+		return nil, fmt.Errorf("store: upsert creator %s: %w", c.ID, err)
+	}
+	return &Upserted{Creator: &m, Posts: stored, Created: u.created, Ahead: ahead}, nil
+}
+
+// recentRows reads the columns of creator row pk's recent posts (all when
+// limit <= 0), newest first, undecoded.
+func (t *Tx) recentRows(pk int64, limit int) ([]postRow, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	return queryPostRows(t.ctx, t.tx, qPostsOf, pk, limit)
+}
+
+func decodePostRows(rows []postRow) ([]creator.Post, error) {
+	var out []creator.Post
+	for _, r := range rows {
+		p, err := scanPost(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// updateDisclosures writes back the analysis columns of the posts whose
+// analysis changed them; rows are the posts as read.
+func (t *Tx) updateDisclosures(posts []creator.Post, rows []postRow) error {
+	for i := range posts {
+		p := &posts[i]
+		disc, err := jsonArg(p.Disclosure)
+		if err != nil {
+			return fmt.Errorf("post %s: %w", p.ID, err)
+		}
+		brands, err := jsonArg(p.Brands)
+		if err != nil {
+			return fmt.Errorf("post %s: %w", p.ID, err)
+		}
+		und, err := jsonArg(p.Undisclosed)
+		if err != nil {
+			return fmt.Errorf("post %s: %w", p.ID, err)
+		}
+		r := rows[i]
+		if disc == r[colDisclosure] && brands == r[colBrands] && und == r[colUndisclosed] {
+			continue
+		}
+		if _, err := t.tx.ExecContext(t.ctx, qPostDisclosure, disc, brands, und, p.ID); err != nil {
+			return fmt.Errorf("post %s: %w", p.ID, err)
+		}
+	}
+	return nil
 }
 
 // wrapErr keeps domain errors as they are and prefixes the rest.
@@ -442,30 +647,49 @@ func upsertPosts(ctx context.Context, tx querier, pk int64, posts []creator.Post
 	defer stmt.Close()
 	for i := range posts {
 		p := &posts[i]
-		var vals [5]any
-		var err error
-		for j, v := range []any{p.Hashtags, p.Mentions, p.Disclosure, p.Brands, p.Undisclosed} {
-			if vals[j], err = jsonArg(v); err != nil {
-				return fmt.Errorf("post %s: %w", p.ID, err)
-			}
+		args, err := postValues(p, pk)
+		if err != nil {
+			return fmt.Errorf("post %s: %w", p.ID, err)
 		}
-		paid := 0
-		if p.PlatformPaid {
-			paid = 1
-		}
-		if _, err := stmt.ExecContext(ctx, p.ID, pk, p.URL, fmtTimePtr(p.PublishedAt), p.Caption,
-			ptrArg(p.Likes), ptrArg(p.Comments), ptrArg(p.Views), ptrArg(p.Shares),
-			vals[0], vals[1], paid, vals[2], vals[3], vals[4], fmtTime(p.FetchedAt), p.SourceURL); err != nil {
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("post %s: %w", p.ID, err)
 		}
 	}
 	return nil
 }
 
+// postValues is p as the columns of postCols hold it (and qPostUpsert
+// binds it), with owner (the creator's pk, or its id) second.
+func postValues(p *creator.Post, owner any) ([]any, error) {
+	var vals [5]any
+	var err error
+	for j, v := range []any{p.Hashtags, p.Mentions, p.Disclosure, p.Brands, p.Undisclosed} {
+		if vals[j], err = jsonArg(v); err != nil {
+			return nil, err
+		}
+	}
+	paid := int64(0)
+	if p.PlatformPaid {
+		paid = 1
+	}
+	return []any{p.ID, owner, p.URL, fmtTimePtr(p.PublishedAt), p.Caption,
+		ptrArg(p.Likes), ptrArg(p.Comments), ptrArg(p.Views), ptrArg(p.Shares),
+		vals[0], vals[1], paid, vals[2], vals[3], vals[4], fmtTime(p.FetchedAt), p.SourceURL}, nil
+}
+
 // Creator returns the stored creator with this id, gone or not. A missing
 // creator is an ENOTFOUND *creator.Error.
 func (s *Store) Creator(ctx context.Context, id string) (*creator.Creator, error) {
-	_, c, err := scanCreator(s.r.QueryRowContext(ctx, `SELECT `+creatorCols+` FROM creators c WHERE c.id=?`, id))
+	return creatorByID(ctx, s.reader(ctx), id)
+}
+
+// Creator is Store.Creator inside the transaction.
+func (t *Tx) Creator(id string) (*creator.Creator, error) {
+	return creatorByID(t.ctx, t.tx, id)
+}
+
+func creatorByID(ctx context.Context, q querier, id string) (*creator.Creator, error) {
+	_, c, err := scanCreator(q.QueryRowContext(ctx, qCreatorByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("creator", id)
 	}

@@ -253,8 +253,9 @@ func escapeLike(s string) string {
 }
 
 // Forget removes a creator everywhere: the creator row, its posts,
-// snapshots, list entries and saved-search results, the frontier items and
-// seen-set entries of its profile and post URLs (and of URLs that carry its
+// snapshots, list entries, saved-search results and contact facts, the
+// frontier items and seen-set entries of its profile, post and contact
+// page URLs (and of URLs that carry its
 // handle or platform id), and mentions of it in crawl-run seeds and earlier
 // audit entries. Its id, handle, URL and platform id go on the
 // do-not-crawl list, stored as SHA-256 digests, with its source URL when
@@ -340,6 +341,15 @@ func forgetTx(ctx context.Context, tx querier, key, reason string, at time.Time)
 		src = ""
 	}
 	tr.addURL(src)
+	// The pages its contact facts came from (contacts.go) are its own; the
+	// facts go by cascade.
+	contactURLs, err := contactSources(ctx, tx, pk)
+	if err != nil {
+		return err
+	}
+	for _, cu := range contactURLs {
+		tr.addURL(cu)
+	}
 	prows, err := tx.QueryContext(ctx, `SELECT url, source_url FROM posts WHERE creator_pk=?`, pk)
 	if err != nil {
 		return err
@@ -359,7 +369,8 @@ func forgetTx(ctx context.Context, tx querier, key, reason string, at time.Time)
 		return err
 	}
 
-	// Posts, snapshots, list items and saved-search results go by cascade.
+	// Posts, snapshots, list items, saved-search results and contact facts
+	// go by cascade.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM creators WHERE pk=?`, pk); err != nil {
 		return err
 	}

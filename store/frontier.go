@@ -39,8 +39,10 @@ const (
 			FROM frontier WHERE run_id=? AND state=0 AND not_before<=?
 			ORDER BY not_before, id LIMIT ?`
 	qFrontierLeaseUpd = `UPDATE frontier SET not_before=? WHERE id=?`
-	qFrontierDone     = `UPDATE frontier SET state=? WHERE id=? RETURNING url`
-	qSeenPut          = `INSERT INTO seen (url, etag, last_modified, fetched_at, status)
+	qFrontierDone     = `UPDATE frontier SET state=?,
+		err_kind = CASE WHEN err_kind LIKE 'leased:%' THEN substr(err_kind, 8) ELSE err_kind END
+		WHERE id=? RETURNING url`
+	qSeenPut = `INSERT INTO seen (url, etag, last_modified, fetched_at, status)
 		VALUES (?,?,?,?,?) ON CONFLICT (url) DO UPDATE SET
 			etag = CASE WHEN excluded.status = 304 AND excluded.etag = '' THEN seen.etag ELSE excluded.etag END,
 			last_modified = CASE WHEN excluded.status = 304 AND excluded.last_modified = '' THEN seen.last_modified ELSE excluded.last_modified END,
@@ -64,10 +66,24 @@ const (
 // and a URL on the do-not-crawl list. Items are checked first: one bad item
 // (empty or unparsable URL) fails the whole push with an EINVALID naming it.
 func (s *Store) FrontierPush(ctx context.Context, runID int64, items []FrontierItem, now time.Time, freshness time.Duration) (added int, err error) {
+	if len(items) == 0 {
+		return 0, nil
+	}
+	err = s.inTx(ctx, fmt.Sprintf("frontier push (run %d)", runID), func(t *Tx) error {
+		added, err = t.FrontierPush(runID, items, now, freshness)
+		return err
+	})
+	return added, err
+}
+
+// FrontierPush is Store.FrontierPush inside the transaction: the same
+// checks, skips and count.
+func (t *Tx) FrontierPush(runID int64, items []FrontierItem, now time.Time, freshness time.Duration) (added int, err error) {
 	type row struct {
 		it   FrontierItem
 		meta any
 	}
+	ctx, tx := t.ctx, t.tx
 	rows := make([]row, 0, len(items))
 	for i, it := range items {
 		param := fmt.Sprintf("items[%d].url", i)
@@ -90,53 +106,34 @@ func (s *Store) FrontierPush(ctx context.Context, runID int64, items []FrontierI
 		}
 		rows = append(rows, row{it: it, meta: meta})
 	}
-	if len(rows) == 0 {
-		return 0, nil
-	}
 	freshSince := now.Add(-freshness).UnixNano()
-	err = s.write(ctx, func(tx *txn) error {
-		seen, err := tx.PrepareContext(ctx, qFrontierSeen)
-		if err != nil {
-			return err
-		}
-		defer seen.Close()
-		ins, err := tx.PrepareContext(ctx, qFrontierInsert)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		for _, r := range rows {
-			if freshness > 0 {
-				var fetched int64
-				err := seen.QueryRowContext(ctx, r.it.URL).Scan(&fetched)
-				if err == nil && fetched > freshSince {
-					continue
-				}
-				if err != nil && !errors.Is(err, sql.ErrNoRows) {
-					return err
-				}
-			}
-			blocked, err := dncHas(ctx, tx, r.it.URL)
-			if err != nil {
-				return err
-			}
-			if blocked {
+	for _, r := range rows {
+		if freshness > 0 {
+			var fetched int64
+			err := tx.QueryRowContext(ctx, qFrontierSeen, r.it.URL).Scan(&fetched)
+			if err == nil && fetched > freshSince {
 				continue
 			}
-			res, err := ins.ExecContext(ctx, runID, r.it.URL, r.it.Kind, r.meta, r.it.Depth, r.it.Host, r.it.NotBefore.UnixNano())
-			if err != nil {
-				return fmt.Errorf("%s: %w", r.it.URL, err)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return 0, fmt.Errorf("store: frontier push (run %d): %w", runID, err)
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			added += int(n)
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("store: frontier push (run %d): %w", runID, err)
+		blocked, err := dncHas(ctx, tx, r.it.URL)
+		if err != nil {
+			return 0, fmt.Errorf("store: frontier push (run %d): %w", runID, err)
+		}
+		if blocked {
+			continue
+		}
+		res, err := tx.ExecContext(ctx, qFrontierInsert, runID, r.it.URL, r.it.Kind, r.meta, r.it.Depth, r.it.Host, r.it.NotBefore.UnixNano())
+		if err != nil {
+			return 0, fmt.Errorf("store: frontier push (run %d): %s: %w", runID, r.it.URL, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("store: frontier push (run %d): %w", runID, err)
+		}
+		added += int(n)
 	}
 	return added, nil
 }
@@ -201,24 +198,30 @@ func (s *Store) lease(ctx context.Context, runID int64, n int, now time.Time, le
 
 // FrontierDone marks an item done and records its URL in the seen set with
 // the response status, validators and fetch time. On a 304 an empty ETag or
-// Last-Modified keeps the stored one (servers may omit them on a 304).
+// Last-Modified keeps the stored one (servers may omit them on a 304). It also clears the tag of a tagged
+// lease (FrontierLeaseTagged).
 func (s *Store) FrontierDone(ctx context.Context, id int64, status int, etag, lastModified string, at time.Time) error {
+	return s.inTx(ctx, fmt.Sprintf("frontier done %d", id), func(t *Tx) error {
+		return t.FrontierDone(id, status, etag, lastModified, at)
+	})
+}
+
+// FrontierDone is Store.FrontierDone inside the transaction; it also
+// clears the tag of a tagged lease.
+func (t *Tx) FrontierDone(id int64, status int, etag, lastModified string, at time.Time) error {
 	if at.IsZero() {
 		return creator.Invalid("at", "fetch time is zero")
 	}
-	err := s.write(ctx, func(tx *txn) error {
-		var u string
-		err := tx.QueryRowContext(ctx, qFrontierDone, frontierDone, id).Scan(&u)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("frontier item", id)
-		}
-		if err != nil {
-			return err
-		}
-		return putSeen(ctx, tx, u, status, etag, lastModified, at)
-	})
+	var u string
+	err := t.tx.QueryRowContext(t.ctx, qFrontierDone, frontierDone, id).Scan(&u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("frontier item", id)
+	}
 	if err != nil {
-		return wrapErr(fmt.Sprintf("frontier done %d", id), err)
+		return fmt.Errorf("store: frontier done %d: %w", id, err)
+	}
+	if err := putSeen(t.ctx, t.tx, u, status, etag, lastModified, at); err != nil {
+		return fmt.Errorf("store: frontier done %d: %w", id, err)
 	}
 	return nil
 }
@@ -331,8 +334,7 @@ func (s *Store) FrontierClear(ctx context.Context, runID int64) error {
 // never fetched.
 func (s *Store) Seen(ctx context.Context, u string) (etag, lastModified string, fetchedAt time.Time, ok bool, err error) {
 	var ns int64
-	err = s.r.QueryRowContext(ctx, `SELECT etag, last_modified, fetched_at FROM seen WHERE url=?`, u).
-		Scan(&etag, &lastModified, &ns)
+	err = s.reader(ctx).QueryRowContext(ctx, qSeen, u).Scan(&etag, &lastModified, &ns)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", time.Time{}, false, nil
 	}

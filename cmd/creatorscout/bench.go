@@ -8,12 +8,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -35,8 +37,10 @@ import (
 // bench_search.go: func init() { benchCommands["search"] = command{...} }.
 var benchCommands = map[string]command{
 	"crawl": {"crawl a synthetic network through the whole pipeline: pages/s, CPU ms per page, peak RSS, parse ceiling", cmdBenchCrawl},
-	// The crawl process of `bench crawl` (not listed: no summary).
-	"crawl-child": {"", cmdBenchCrawlChild},
+	// The crawl and parse-ceiling processes of `bench crawl` (not listed:
+	// no summary).
+	"crawl-child":   {"", cmdBenchCrawlChild},
+	"ceiling-child": {"", cmdBenchCeilingChild},
 }
 
 // cmdBench dispatches `creatorscout bench SUBCOMMAND`.
@@ -98,6 +102,7 @@ func cmdBenchCrawl(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.IntVar(&o.Frontier, "frontier", 0, "fill the run's store-backed frontier with this many URLs (the profiles plus fillers) before crawling, to measure peak RSS with a large frontier")
 	fs.StringVar(&o.Keep, "data", "", "keep the data directories under DIR (default: a temporary directory, removed)")
 	fs.StringVar(&o.Profile, "cpuprofile", "", "write a CPU profile of the (last) crawl process to FILE")
+	fs.StringVar(&o.Exe, "exe", "", "run the crawl with this creatorscout binary (default: this one; the ceiling always runs with this one), to compare two builds under one harness")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -119,17 +124,20 @@ func cmdBenchCrawl(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case o.Frontier < 0 || o.Frontier > 50_000_000:
 		return usagef("--frontier must be between 0 and 50000000")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("bench: find this binary: %w", err)
+	if o.Exe == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("bench: find this binary: %w", err)
+		}
+		o.Exe = exe
 	}
-	o.Exe = exe
 	dir := o.Keep
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return fmt.Errorf("bench: --data: %w", err)
 		}
 	} else {
+		var err error
 		if dir, err = os.MkdirTemp("", "creatorscout-bench-"); err != nil {
 			return err
 		}
@@ -310,7 +318,21 @@ func ownPeakRSS() (int64, bool) {
 	return 0, false
 }
 
+// benchUnthrottled measures the whole pipeline against the parse ceiling,
+// each in a process of its own, side by side: run i crawls the network in
+// a `crawl` child, then parses the same pages, saved to disk, in a
+// `bench ceiling-child`. Both children start from the same binary with the
+// same GC policy (tuneGC) and hold only what they work on: measured in this
+// process, the ceiling paid for marking the synthetic network's heap
+// (about 0.8 GB) on every GC cycle, and varied with it.
 func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout, stderr io.Writer) error {
+	// GOGC and GOMEMLIMIT in the environment are meant for the measured
+	// processes (tuneGC lets them win there). This one holds the synthetic
+	// network (about 0.8 GB live) and keeps the runtime's defaults: a limit
+	// below its live heap would have it collect without end, next to the
+	// crawl it serves.
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(math.MaxInt64)
 	t0 := time.Now()
 	bn, err := startBenchNet(ctx, o.Pages, o.Hosts, o.Pad, o.Seed, true)
 	if err != nil {
@@ -320,15 +342,16 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 	fmt.Fprintf(stderr, "synthetic network: %d profile pages on %d hosts, pre-rendered in %s\n",
 		len(bn.urls), len(bn.sim.Hosts()), time.Since(t0).Round(100*time.Millisecond))
 
-	pages, err := fetchPages(ctx, bn.urls)
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: find this binary: %w", err)
+	}
+	pagesDir := filepath.Join(dir, "pages")
+	n, total, err := savePages(ctx, bn.urls, pagesDir)
 	if err != nil {
 		return err
 	}
-	var total int
-	for _, p := range pages {
-		total += len(p.Body)
-	}
-	fmt.Fprintf(stderr, "fetched %d pages for the parse ceiling: mean %.1f KB\n", len(pages), float64(total)/float64(len(pages))/1000)
+	fmt.Fprintf(stderr, "fetched %d pages for the parse ceiling: mean %.1f KB\n", n, float64(total)/float64(n)/1000)
 
 	var crawls []crawlMeasure
 	var ceilings []ceilingMeasure
@@ -356,11 +379,16 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 			return err
 		}
 		crawls = append(crawls, m)
-		c := parseCeiling(bn.htmlSource(cfg), pages, runtime.GOMAXPROCS(0))
+		noProfile := o
+		noProfile.Profile = "" // --cpuprofile is the crawl's
+		c, err := runCeilingChild(ctx, self, filepath.Join(dir, fmt.Sprintf("ceiling-%d.log", i+1)), noProfile.childEnv(), cfgPath, pagesDir)
+		if err != nil {
+			return err
+		}
 		ceilings = append(ceilings, c)
-		fmt.Fprintf(stderr, "run %d: pipeline %d pages in %s = %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB (server CPU %.2f ms/page); ceiling %.0f pages/s\n",
+		fmt.Fprintf(stderr, "run %d: pipeline %d pages in %s = %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB (server CPU %.2f ms/page); ceiling %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB\n",
 			i+1, m.Run.Summary.Pages, m.Wall.Round(10*time.Millisecond), m.pagesPerSec(), m.cpuPerPage(), mb(m.PeakRSS),
-			float64(m.ServerCPU.Microseconds())/1000/float64(max(1, m.Run.Summary.Pages)), c.PagesPerSec)
+			float64(m.ServerCPU.Microseconds())/1000/float64(max(1, m.Run.Summary.Pages)), c.PagesPerSec, c.CPUPerPage, mb(c.PeakRSS))
 	}
 	med := func(f func(i int) float64) float64 {
 		xs := make([]float64, o.Runs)
@@ -377,18 +405,25 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 	})
 	ceil := med(func(i int) float64 { return ceilings[i].PagesPerSec })
 	ceilCPU := med(func(i int) float64 { return ceilings[i].CPUPerPage })
+	ceilRSS := med(func(i int) float64 { return mb(ceilings[i].PeakRSS) })
 	mbps := med(func(i int) float64 { return ceilings[i].MBPerSec })
+	// The ratio of each run, then their median: a run's crawl and ceiling
+	// share the machine's load of the moment.
+	ratio := med(func(i int) float64 { return crawls[i].pagesPerSec() / ceilings[i].PagesPerSec })
+	cpuRatio := med(func(i int) float64 { return ceilings[i].CPUPerPage / crawls[i].cpuPerPage() })
 	last := crawls[len(crawls)-1].Run.Summary
+	workers := ceilings[len(ceilings)-1].Workers
 
 	fmt.Fprintf(stdout, "bench crawl: %d profile pages (mean %.1f KB) on %d hosts, parallelism %d, GOMAXPROCS %d, %d run(s), medians\n",
-		len(pages), float64(total)/float64(len(pages))/1000, len(bn.sim.Hosts()), o.Parallel, runtime.GOMAXPROCS(0), o.Runs)
+		n, float64(total)/float64(n)/1000, len(bn.sim.Hosts()), o.Parallel, runtime.GOMAXPROCS(0), o.Runs)
 	if o.Frontier > 0 {
 		fmt.Fprintf(stdout, "  frontier             %d URLs in the store (the crawl stops after %d requests)\n", o.Frontier, len(bn.urls)+2000)
 	}
-	fmt.Fprintf(stdout, "  pipeline             %.0f pages/s   %.2f CPU ms/page   peak RSS %.0f MB\n", pps, cpp, rss)
-	fmt.Fprintf(stdout, "  synthetic network    %.2f CPU ms/page (same process as this command, not counted above)\n", srv)
-	fmt.Fprintf(stdout, "  parse ceiling        %.0f pages/s   %.2f CPU ms/page   %.1f MB/s (goquery + html extraction, %d workers)\n", ceil, ceilCPU, mbps, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(stdout, "  pipeline / ceiling   %.0f%%\n", 100*pps/ceil)
+	fmt.Fprintf(stdout, "  %-20s %9s %13s %10s\n", "", "pages/s", "CPU ms/page", "peak RSS")
+	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f %7.0f MB   (fetch, extract, analyse, store, index)\n", "pipeline", pps, cpp, rss)
+	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f %7.0f MB   (goquery + html extraction, %d workers, %.1f MB/s)\n", "parse ceiling", ceil, ceilCPU, ceilRSS, workers, mbps)
+	fmt.Fprintf(stdout, "  %-20s %8.0f%% %12.0f%%              (median of the runs' ratios; CPU: ceiling/pipeline per page)\n", "pipeline / ceiling", 100*ratio, 100*cpuRatio)
+	fmt.Fprintf(stdout, "  synthetic network    %.2f CPU ms/page (in this command's process, not counted above)\n", srv)
 	fmt.Fprintf(stdout, "  last run             %d pages, %d creators new, %d posts, errors %v\n", last.Pages, last.CreatorsNew, last.Posts, last.Errors)
 	return nil
 }
@@ -405,6 +440,53 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// savedPage is one page of the ceiling's page file: its URL, its
+// Content-Type, and where its (decompressed) body lies in the file.
+type savedPage struct {
+	URL         string `json:"url"`
+	ContentType string `json:"content_type"`
+	Offset      int64  `json:"offset"`
+	Length      int    `json:"length"`
+}
+
+// savePages downloads every URL once (decompressed) into dir/bodies and
+// indexes them in dir/pages.json, for the ceiling child. It returns how
+// many pages and bytes it saved.
+func savePages(ctx context.Context, urls []string, dir string) (n, total int, err error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return 0, 0, fmt.Errorf("bench: pages: %w", err)
+	}
+	pages, err := fetchPages(ctx, urls)
+	if err != nil {
+		return 0, 0, err
+	}
+	f, err := os.Create(filepath.Join(dir, "bodies"))
+	if err != nil {
+		return 0, 0, fmt.Errorf("bench: pages: %w", err)
+	}
+	defer f.Close()
+	index := make([]savedPage, len(pages))
+	var off int64
+	for i, p := range pages {
+		if _, err := f.Write(p.Body); err != nil {
+			return 0, 0, fmt.Errorf("bench: pages: %w", err)
+		}
+		index[i] = savedPage{URL: p.URL.String(), ContentType: p.Header.Get("Content-Type"), Offset: off, Length: len(p.Body)}
+		off += int64(len(p.Body))
+	}
+	if err := f.Close(); err != nil {
+		return 0, 0, fmt.Errorf("bench: pages: %w", err)
+	}
+	b, err := json.Marshal(index)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pages.json"), b, 0o600); err != nil {
+		return 0, 0, fmt.Errorf("bench: pages: %w", err)
+	}
+	return len(pages), int(off), nil
 }
 
 // fetchPages downloads every URL once (decompressed), for the ceiling.
@@ -455,33 +537,102 @@ func fetchPage(ctx context.Context, client *http.Client, raw string) (*source.Pa
 	return &source.Page{URL: resp.Request.URL, Status: resp.StatusCode, Header: resp.Header, Body: body, FetchedAt: time.Now().UTC()}, nil
 }
 
-// htmlSource is the html source as the crawl configures it.
-func (bn *benchNet) htmlSource(cfg config.Config) source.Source {
+// ceilingMeasure is the parse ceiling, as its process measured it.
+type ceilingMeasure struct {
+	PagesPerSec float64 `json:"pages_per_sec"`
+	CPUPerPage  float64 `json:"cpu_ms_per_page"`
+	MBPerSec    float64 `json:"mb_per_sec"`
+	Creators    int     `json:"creators"` // read, a check that the parse did its work
+	Workers     int     `json:"workers"`
+	PeakRSS     int64   `json:"peak_rss"` // bytes, of the whole process
+}
+
+// runCeilingChild runs `exe bench ceiling-child` over the pages saved in
+// pagesDir with the html source as the crawl config at cfgPath sets it up.
+func runCeilingChild(ctx context.Context, exe, logPath string, env []string, cfgPath, pagesDir string) (ceilingMeasure, error) {
+	var c ceilingMeasure
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return c, err
+	}
+	defer logf.Close()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, exe, "bench", "ceiling-child", "--config", cfgPath, "--pages", pagesDir)
+	cmd.Stdout, cmd.Stderr = &out, logf
+	cmd.Env = env
+	runErr := cmd.Run()
+	if err := json.Unmarshal(out.Bytes(), &c); err != nil {
+		return c, fmt.Errorf("bench: the ceiling printed no measure (%v; exit: %v; log in %s)", err, runErr, logPath)
+	}
+	if runErr != nil {
+		return c, fmt.Errorf("bench: ceiling: %w (log in %s)", runErr, logPath)
+	}
+	if c.Creators == 0 {
+		return c, fmt.Errorf("bench: the ceiling read no creator from its pages (log in %s)", logPath)
+	}
+	return c, nil
+}
+
+// cmdBenchCeilingChild parses the pages savePages saved with the html
+// source as the crawl configures it, on GOMAXPROCS workers, under the
+// crawl's GC policy, and prints the measure as JSON.
+func cmdBenchCeilingChild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench ceiling-child", stderr)
+	cfgPath := fs.String("config", "", "the crawl's config file")
+	dir := fs.String("pages", "", "directory of the saved pages")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	tuneGC()
+	cfg, err := config.Load(*cfgPath, nil)
+	if err != nil {
+		return err
+	}
 	src, err := source.New("html", sourceOptions(cfg.Sources.HTML, cfg.Sources.HTML.BaseURL))
 	if err != nil {
-		panic(err) // the demo config always builds
+		return err
 	}
-	return src
+	b, err := os.ReadFile(filepath.Join(*dir, "pages.json"))
+	if err != nil {
+		return fmt.Errorf("bench ceiling: %w", err)
+	}
+	var index []savedPage
+	if err := json.Unmarshal(b, &index); err != nil {
+		return fmt.Errorf("bench ceiling: pages.json: %w", err)
+	}
+	bodies, err := os.Open(filepath.Join(*dir, "bodies"))
+	if err != nil {
+		return fmt.Errorf("bench ceiling: %w", err)
+	}
+	defer bodies.Close()
+	c, err := parseCeiling(src, bodies, index, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return err
+	}
+	c.PeakRSS, _ = ownPeakRSS()
+	return json.NewEncoder(stdout).Encode(c)
 }
 
-// ceilingMeasure is the in-process parse ceiling.
-type ceilingMeasure struct {
-	PagesPerSec float64
-	CPUPerPage  float64 // ms
-	MBPerSec    float64
-	Creators    int // read, a check that the parse did its work
-}
-
-// parseCeiling parses every page with the html source on workers
+// parseCeiling parses every saved page with the html source on workers
 // goroutines: goquery's parse plus the source's extraction, nothing else.
-func parseCeiling(src source.Source, pages []*source.Page, workers int) ceilingMeasure {
+// Each page's body is read from bodies into a buffer of its own, as a
+// crawl reads it from its connection, so the process holds only the pages
+// being parsed.
+func parseCeiling(src source.Source, bodies io.ReaderAt, index []savedPage, workers int) (ceilingMeasure, error) {
+	pages := make([]*source.Page, len(index))
 	var bytesTotal int
-	for _, p := range pages {
-		bytesTotal += len(p.Body)
+	for i, sp := range index {
+		u, err := url.Parse(sp.URL)
+		if err != nil {
+			return ceilingMeasure{}, fmt.Errorf("bench ceiling: page %d: %w", i, err)
+		}
+		pages[i] = &source.Page{URL: u, Status: http.StatusOK, Header: http.Header{"Content-Type": {sp.ContentType}}}
+		bytesTotal += sp.Length
 	}
 	var mu sync.Mutex
 	creators := 0
-	next := make(chan *source.Page, workers)
+	var errs []error
+	next := make(chan int, workers)
 	var wg sync.WaitGroup
 	runtime.GC()
 	cpu0, _ := selfUsage()
@@ -491,29 +642,41 @@ func parseCeiling(src source.Source, pages []*source.Page, workers int) ceilingM
 		go func() {
 			defer wg.Done()
 			n := 0
-			for p := range next {
-				if res, _ := src.Parse(p); res != nil {
+			var err error
+			for i := range next {
+				p := *pages[i]
+				p.Body = make([]byte, index[i].Length)
+				if _, rerr := bodies.ReadAt(p.Body, index[i].Offset); rerr != nil && err == nil {
+					err = fmt.Errorf("bench ceiling: read page %d: %w", i, rerr)
+				}
+				p.FetchedAt = time.Now().UTC()
+				if res, _ := src.Parse(&p); res != nil {
 					n += len(res.Creators)
 				}
 			}
 			mu.Lock()
 			creators += n
+			errs = append(errs, err)
 			mu.Unlock()
 		}()
 	}
-	for _, p := range pages {
-		next <- p
+	for i := range pages {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
 	wall := time.Since(start)
 	cpu1, _ := selfUsage()
+	if err := errors.Join(errs...); err != nil {
+		return ceilingMeasure{}, err
+	}
 	return ceilingMeasure{
 		PagesPerSec: float64(len(pages)) / wall.Seconds(),
 		CPUPerPage:  float64((cpu1 - cpu0).Microseconds()) / 1000 / float64(len(pages)),
 		MBPerSec:    float64(bytesTotal) / 1e6 / wall.Seconds(),
 		Creators:    creators,
-	}
+		Workers:     workers,
+	}, nil
 }
 
 // fillFrontier records a run and pushes n URLs into its frontier: the
@@ -566,90 +729,4 @@ func fillFrontier(ctx context.Context, cfg config.Config, bn *benchNet, n int) (
 		return 0, 0, err
 	}
 	return id, time.Since(start), nil
-}
-
-// hostRate is one host's politeness as its request log shows it.
-type hostRate struct {
-	Host     string
-	Requests int
-	Rate     float64       // (requests-1) / (last - first)
-	MaxIn1s  int           // most requests in any 1 s window
-	MinGap   time.Duration // smallest gap between two requests
-}
-
-func hostRates(sim *simnet.Server) []hostRate {
-	var out []hostRate
-	for _, h := range sim.Hosts() {
-		hits := sim.Requests(h.Addr)
-		if len(hits) == 0 {
-			continue
-		}
-		times := make([]time.Time, len(hits))
-		for i, x := range hits {
-			times[i] = x.At
-		}
-		sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
-		hr := hostRate{Host: h.Name, Requests: len(hits), MaxIn1s: sim.MaxRequestsIn(h.Addr, time.Second), MinGap: -1}
-		if span := times[len(times)-1].Sub(times[0]); len(times) > 1 && span > 0 {
-			hr.Rate = float64(len(times)-1) / span.Seconds()
-		}
-		for i := 1; i < len(times); i++ {
-			if g := times[i].Sub(times[i-1]); hr.MinGap < 0 || g < hr.MinGap {
-				hr.MinGap = g
-			}
-		}
-		out = append(out, hr)
-	}
-	return out
-}
-
-func benchThrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout, stderr io.Writer) error {
-	perHost := int(o.Rate * o.Duration.Seconds())
-	// Enough pages that no host runs out before its budget.
-	creators := max(o.Pages, perHost*o.Hosts*3/2)
-	bn, err := startBenchNet(ctx, creators, o.Hosts, o.Pad, o.Seed, false)
-	if err != nil {
-		return err
-	}
-	defer bn.sim.Close()
-	fmt.Fprintf(stderr, "synthetic network: %d profile pages on %d hosts; each host gets %.3g req/s, burst 1, %d pages (+ robots.txt)\n",
-		len(bn.urls), len(bn.sim.Hosts()), o.Rate, perHost)
-	var rates [][]hostRate
-	for i := 0; i < o.Runs; i++ {
-		bn.sim.ResetRequests()
-		dataDir := filepath.Join(dir, fmt.Sprintf("throttled-%d", i+1))
-		cfg := benchConfig(bn, dataDir, o.Parallel, o.Rate, 1, 2, bn.urls)
-		// robots.txt takes the first token; then perHost-1 pages keep each
-		// host busy for the whole duration.
-		cfg.Crawler.MaxPagesPerHost = perHost
-		cfgPath := filepath.Join(dir, fmt.Sprintf("throttled-%d.yml", i+1))
-		if err := writeConfig(cfgPath, cfg); err != nil {
-			return err
-		}
-		m, err := runCrawlChild(ctx, o.Exe, filepath.Join(dir, fmt.Sprintf("throttled-%d.log", i+1)), o.childEnv(), "--config", cfgPath)
-		if err != nil {
-			return err
-		}
-		hr := hostRates(bn.sim)
-		rates = append(rates, hr)
-		fmt.Fprintf(stderr, "run %d: %d pages in %s\n", i+1, m.Run.Summary.Pages, m.Wall.Round(10*time.Millisecond))
-	}
-	hr := rates[len(rates)-1]
-	fmt.Fprintf(stdout, "bench crawl --throttled: %d hosts at %.3g req/s (burst 1) for %s, %d run(s); last run per host:\n",
-		len(hr), o.Rate, o.Duration, o.Runs)
-	fmt.Fprintf(stdout, "  %-10s %8s %10s %8s %10s %10s\n", "host", "requests", "req/s", "of limit", "max in 1s", "min gap")
-	var all []float64
-	worstBurst := 0
-	for _, h := range hr {
-		fmt.Fprintf(stdout, "  %-10s %8d %10.3f %7.1f%% %10d %10s\n", h.Host, h.Requests, h.Rate, 100*h.Rate/o.Rate, h.MaxIn1s, h.MinGap.Round(100*time.Microsecond))
-	}
-	for _, run := range rates {
-		for _, h := range run {
-			all = append(all, h.Rate)
-			worstBurst = max(worstBurst, h.MaxIn1s)
-		}
-	}
-	fmt.Fprintf(stdout, "  all runs: achieved rate min %.3f median %.3f max %.3f req/s (%.1f%%-%.1f%% of the limit); largest burst %d requests in 1 s\n",
-		slices.Min(all), median(all), slices.Max(all), 100*slices.Min(all)/o.Rate, 100*slices.Max(all)/o.Rate, worstBurst)
-	return nil
 }

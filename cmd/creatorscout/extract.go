@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -15,7 +16,9 @@ import (
 )
 
 // detectOrder tries the specific API formats before generic HTML.
-var detectOrder = []string{"mastodon", "bluesky", "youtube", "instagram", "html"}
+// linkpage claims only link-in-bio URLs (--url https://linktr.ee/...), so it
+// goes before html, which claims any HTML page.
+var detectOrder = []string{"mastodon", "bluesky", "youtube", "instagram", "linkpage", "html"}
 
 // extractOutput is one file's result: the spec's {"creator", "posts"} plus
 // what else the source read, so a user can debug a source from it.
@@ -27,7 +30,9 @@ type extractOutput struct {
 	Creators []creator.Creator `json:"creators,omitempty"` // when the page held more than one
 	Next     []source.Request  `json:"next,omitempty"`
 	OptedOut []string          `json:"opted_out,omitempty"`
-	Error    string            `json:"error,omitempty"`
+	// Contacts are what a contact page (link-in-bio, about, contact) gave.
+	Contacts []creator.ContactFact `json:"contacts,omitempty"`
+	Error    string                `json:"error,omitempty"`
 }
 
 func cmdExtract(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -105,7 +110,24 @@ func extractFile(file, name string, pageURL *url.URL, fetchedAt time.Time) (*ext
 	if err != nil {
 		return nil, err
 	}
-	res, perr := src.Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt})
+	page := &source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt}
+	res, perr := src.Parse(page)
+	if name == "" && errors.Is(perr, source.ErrNotThisFormat) {
+		// Detected by its looks but not of that format (an HTML page with
+		// no profile on it): the first other source that reads something
+		// from it (a contact page's addresses), else the first error.
+		for _, n := range detectOrder {
+			other, err := source.New(n, source.Options{})
+			if err != nil || n == src.Name() {
+				continue
+			}
+			r, e := other.Parse(page)
+			if !errors.Is(e, source.ErrNotThisFormat) && r != nil && len(r.Creators)+len(r.Posts)+len(r.Contacts) > 0 {
+				src, res, perr = other, r, e
+				break
+			}
+		}
+	}
 	out := &extractOutput{File: file, Source: src.Name(), Posts: []creator.Post{}}
 	if perr != nil {
 		out.Error = perr.Error()
@@ -123,7 +145,7 @@ func extractFile(file, name string, pageURL *url.URL, fetchedAt time.Time) (*ext
 	if res.Posts != nil {
 		out.Posts = res.Posts
 	}
-	out.Next, out.OptedOut = res.Next, res.OptedOut
+	out.Next, out.OptedOut, out.Contacts = res.Next, res.OptedOut, res.Contacts
 	return out, nil
 }
 

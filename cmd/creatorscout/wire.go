@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/creatorscout/creatorscout/config"
+	"github.com/creatorscout/creatorscout/crawler"
 	"github.com/creatorscout/creatorscout/crawler/source"
 	"github.com/creatorscout/creatorscout/creator"
 	"github.com/creatorscout/creatorscout/index"
@@ -76,6 +77,15 @@ func buildSources(cfg config.Config) ([]source.Source, error) {
 		src, err := source.New(name, sourceOptions(s, s.BaseURL))
 		if err != nil {
 			return nil, fmt.Errorf("sources.%s: %w", name, err)
+		}
+		out = append(out, src)
+	}
+	if cfg.Crawler.FollowContactLinks {
+		// Last: by URL it claims only link-in-bio hosts; the contact pages
+		// the crawler queues name it in their Meta (crawler/contactlinks.go).
+		src, err := source.New(crawler.ContactSource, source.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("crawler.follow_contact_links: %w", err)
 		}
 		out = append(out, src)
 	}

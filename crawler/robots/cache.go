@@ -182,6 +182,39 @@ func (c *Cache) Store(origin string, now time.Time, o Outcome, body []byte, retr
 	return r
 }
 
+// Has reports whether the cache holds anything for origin.
+func (c *Cache) Has(origin string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[origin] != nil
+}
+
+// Restore installs a result fetched at `at`, typically by an earlier
+// process, as Store would have recorded it then: fresh until at+TTL, and a
+// good copy that may stand in for an unreachable server until at+MaxStale.
+// It does nothing for Unreachable, or when the cache already holds origin
+// (what this process saw is newer). It reports whether it installed it.
+func (c *Cache) Restore(origin string, o Outcome, body []byte, at time.Time) bool {
+	var r *Rules
+	switch o {
+	case Found:
+		r = Parse(body)
+	case Unavailable:
+		r = AllowAll()
+	case Forbidden:
+		r = DisallowAll()
+	default:
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m[origin] != nil {
+		return false
+	}
+	c.m[origin] = &entry{rules: r, good: r, goodAt: at, expires: at.Add(TTL)}
+	return true
+}
+
 // Evict drops origins whose rules have expired and whose good copy is too
 // old to stand in, so the cache does not grow without bound.
 func (c *Cache) Evict(now time.Time) int {

@@ -65,6 +65,16 @@ const (
 	MetaSnowballID = "snowball_id"
 	// MetaBrand names the brand whose search led to a Request.
 	MetaBrand = "brand"
+	// MetaCreatorID is the creator id ("platform:handle") a contact page
+	// Request (a link-in-bio, about or contact page, KindPage) is for: the
+	// source that reads the page credits the e-mails and links it finds
+	// to that creator (Result.Contacts).
+	MetaCreatorID = "creator_id"
+	// MetaContactPage is the contact page a profile links to that led to a
+	// contact page Request: the page itself, or the website home an about
+	// or contact page was found on. The sink files the page's contacts
+	// under it, so every creator linking to that page gets them.
+	MetaContactPage = "contact_page"
 )
 
 // maxHop bounds the hop count read from Meta.
@@ -108,6 +118,12 @@ type Result struct {
 	// OptedOut lists accounts seen on the page and dropped because they ask
 	// not to be indexed (noindex, discoverable:false, !no-unauthenticated).
 	OptedOut []string `json:"opted_out,omitempty"`
+	// Contacts are the e-mail addresses and links a contact page (a
+	// link-in-bio, about or contact page) gave for the creator its
+	// Request's Meta[MetaCreatorID] names, each with the page's URL and
+	// fetch time. The sink stores them apart from the creator's profile, so
+	// a profile recrawl does not erase them. Only contact pages fill it.
+	Contacts []creator.ContactFact `json:"contacts,omitempty"`
 }
 
 // Source parses one format.

@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/metarobots"
 	"github.com/creatorscout/creatorscout/creator"
 )
 
@@ -117,17 +118,18 @@ func (s *Source) ProfileRequests(handleOrURL string) ([]source.Request, bool) {
 // Detect claims profile URLs of the networks it knows, the hosts it was
 // given, /@user and /tags/ paths, and any HTML body carrying one of its
 // signals (ProfilePage or CollectionPage JSON-LD, og: meta, an h-card,
-// TikTok rehydration data).
+// TikTok rehydration data). A body that is not markup is never claimed.
+//
+// The URL is checked first: on a crawl most pages come from a claimed host
+// or path and their body (often 100 KB) need not be scanned at all.
 func (s *Source) Detect(u *url.URL, body []byte) bool {
-	if body != nil {
-		if !looksLikeHTML(body) {
-			return false
-		}
-		if hasSignal(body) {
-			return true
-		}
+	if body != nil && !looksLikeHTML(body) {
+		return false
 	}
-	return s.claimsURL(u)
+	if s.claimsURL(u) {
+		return true
+	}
+	return body != nil && hasSignal(body)
 }
 
 // claimsURL reports profile and tag URLs this source reads.
@@ -154,6 +156,7 @@ func looksLikeHTML(body []byte) bool {
 	return len(b) > 0 && b[0] == '<'
 }
 
+// signals are lower case ASCII; hasSignal matches them ignoring ASCII case.
 var signals = [][]byte{
 	[]byte("profilepage"),
 	[]byte("collectionpage"),
@@ -164,12 +167,74 @@ var signals = [][]byte{
 	[]byte("__universal_data_for_rehydration__"),
 }
 
-func hasSignal(body []byte) bool {
-	low := bytes.ToLower(body)
+// signalOverlap is the longest signal less one: what a window keeps of the
+// one before so that a signal across the boundary is still found.
+var signalOverlap = func() int {
+	n := 0
 	for _, s := range signals {
-		if bytes.Contains(low, s) {
-			return true
+		n = max(n, len(s)-1)
+	}
+	return n
+}()
+
+// signalKeys groups the signals by a part they share, so that a window is
+// searched once per key rather than once per signal: a key found is then
+// checked for each signal around it.
+var signalKeys = func() []signalKey {
+	var keys []signalKey
+	for _, k := range []string{"page", "property=", "h-card", "__universal_data_for_rehydration__"} {
+		sk := signalKey{key: []byte(k)}
+		for _, s := range signals {
+			if i := bytes.Index(s, sk.key); i >= 0 {
+				sk.signals = append(sk.signals, s)
+				sk.offsets = append(sk.offsets, i)
+			}
 		}
+		keys = append(keys, sk)
+	}
+	return keys
+}()
+
+type signalKey struct {
+	key     []byte
+	signals [][]byte
+	offsets []int // where key stands in each signal
+}
+
+// hasSignal reports whether body contains one of the signals, ignoring
+// ASCII case. It lower-cases the body a window at a time into a fixed
+// buffer rather than copying the whole page. A signal across a window's
+// end lies whole in the next one, which starts signalOverlap bytes back.
+func hasSignal(body []byte) bool {
+	var buf [8192]byte
+	for start := 0; start < len(body); {
+		end := min(start+len(buf), len(body))
+		w := buf[:end-start]
+		for i, c := range body[start:end] {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			w[i] = c
+		}
+		for _, k := range signalKeys {
+			for from := 0; ; {
+				i := bytes.Index(w[from:], k.key)
+				if i < 0 {
+					break
+				}
+				i += from
+				for j, s := range k.signals {
+					if at := i - k.offsets[j]; at >= 0 && bytes.HasPrefix(w[at:], s) {
+						return true
+					}
+				}
+				from = i + 1
+			}
+		}
+		if end == len(body) {
+			break
+		}
+		start = end - signalOverlap
 	}
 	return false
 }
@@ -212,7 +277,7 @@ func (s *Source) Parse(p *source.Page) (res *source.Result, err error) {
 	if pg.url == nil {
 		return res, fmt.Errorf("html: parse: page has no URL and no canonical link: %w", source.ErrNotThisFormat)
 	}
-	robots := readRobots(doc, p.Header)
+	robots := metarobots.Read(doc, p.Header)
 	recognized := pg.parse(res, robots)
 	sanitize(res)
 	perr.Issues = dedupe(perr.Issues)

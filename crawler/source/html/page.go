@@ -8,6 +8,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/metarobots"
 	"github.com/creatorscout/creatorscout/creator"
 )
 
@@ -135,10 +136,10 @@ func (pg *page) abs(ref string) string {
 
 // parse fills res; recognized is false when the page carries neither a
 // profile nor a hashtag list.
-func (pg *page) parse(res *source.Result, rb robotsDirectives) (recognized bool) {
+func (pg *page) parse(res *source.Result, rb metarobots.Directives) (recognized bool) {
 	ld := pg.readJSONLD()
 	if pg.isHashtagPage(ld) {
-		if !rb.nofollow {
+		if !rb.NoFollow {
 			res.Next = pg.hashtagNext(ld)
 		}
 		return true
@@ -173,7 +174,7 @@ func (pg *page) parse(res *source.Result, rb robotsDirectives) (recognized bool)
 
 	platform, handle, err := pg.identity(&f)
 	switch {
-	case rb.noindex && err != nil:
+	case rb.NoIndex && err != nil:
 		res.OptedOut = append(res.OptedOut, pg.sourceURL) // no handle: name the page
 		return true
 	case err != nil:
@@ -181,7 +182,7 @@ func (pg *page) parse(res *source.Result, rb robotsDirectives) (recognized bool)
 		return true
 	}
 	id := creator.MakeID(platform, handle)
-	if rb.noindex {
+	if rb.NoIndex {
 		res.OptedOut = append(res.OptedOut, id)
 		return true
 	}
@@ -224,7 +225,7 @@ func (pg *page) parse(res *source.Result, rb robotsDirectives) (recognized bool)
 		p.SourceURL = pg.sourceURL
 		res.Posts = append(res.Posts, p)
 	}
-	if !rb.nofollow {
+	if !rb.NoFollow {
 		res.Next = pg.mentionNext(platform, id, res.Posts)
 	}
 	return true

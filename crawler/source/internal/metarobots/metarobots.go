@@ -1,4 +1,7 @@
-package html
+// Package metarobots reads a page's own robots directives: <meta
+// name="robots"> (and name="creatorscout") and the X-Robots-Tag header,
+// which every source that reads web pages must honour.
+package metarobots
 
 import (
 	"net/http"
@@ -8,10 +11,10 @@ import (
 	"github.com/PuerkitoBio/goquery"
 )
 
-// robotsDirectives are the page-level opt-outs that concern us.
-type robotsDirectives struct {
-	noindex  bool // never store a creator or post from this page
-	nofollow bool // do not queue the page's links
+// Directives are the page-level opt-outs that concern us.
+type Directives struct {
+	NoIndex  bool // keep nothing read from this page
+	NoFollow bool // do not queue the page's links
 }
 
 // botName is the user agent token a page can address directives to.
@@ -25,22 +28,22 @@ var colonDirectives = map[string]bool{
 	"unavailable_after": true, "max-snippet": true, "max-image-preview": true, "max-video-preview": true,
 }
 
-// readRobots reads <meta name="robots"> (and name="creatorscout") and every
+// Read reads <meta name="robots"> (and name="creatorscout") and every
 // X-Robots-Tag header. Directives addressed to another crawler by name are
 // not ours. noindex and none opt out of indexing; nofollow and none out of
 // following; noai and noimageai opt out of AI training, which we do not do,
 // so they change nothing here.
-func readRobots(doc *goquery.Document, h http.Header) robotsDirectives {
-	var rd robotsDirectives
+func Read(doc *goquery.Document, h http.Header) Directives {
+	var rd Directives
 	apply := func(list string) {
 		for _, d := range strings.Split(strings.ToLower(list), ",") {
 			switch strings.TrimSpace(d) {
 			case "noindex":
-				rd.noindex = true
+				rd.NoIndex = true
 			case "nofollow":
-				rd.nofollow = true
+				rd.NoFollow = true
 			case "none":
-				rd.noindex, rd.nofollow = true, true
+				rd.NoIndex, rd.NoFollow = true, true
 			}
 		}
 	}
