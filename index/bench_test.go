@@ -29,6 +29,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(crashHelperEnv) != "" {
+		crashHelper()
+		return
+	}
 	flag.Parse()
 	code := m.Run()
 	if benchIx != nil {

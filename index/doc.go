@@ -8,41 +8,55 @@
 // it (Rebuild, Build, `creatorscout reindex`). The API reaches search
 // through a small interface and never sees bleve.
 //
-// # Two halves
+// # Three parts
 //
-// bleve holds, per creator, one document (id = creator id): the text fields
-// display_name, bio and captions (the window posts' captions), analysed
-// with the English analyzer and indexed without term vectors; one stored,
-// non-indexed field "src" with the creator JSON (without the Analysis
-// evidence, which the store serves) and the window captions, so a hit comes
-// back whole; and every keyword the table needs, indexed with uncompressed,
-// unchunked doc values: platform, tier, niches, country (upper case),
-// region and city (lower case), language, hashtags, brands (lower case),
-// brand_class ("name|class"), flags (verified, has_email, undisclosed), the
-// numbers followers, engagement_rate, last_post_at, 30-day growth and
-// authenticity as keywords that decode back exactly (k_*), and geo_point.
+// A generation of the index (generation.go) holds, per creator:
 //
-// The table (table.go) holds the same keyword values as small integers in
-// columns with a roaring bitmap of rows per value, and the numbers and
-// coordinates in columns. It is built as documents are written and rebuilt
-// from bleve's doc values when the index is opened (load.go). A search runs
-// the text, if any, on bleve (text only: a conjunction over the user's
-// terms of a disjunction over the three fields) and everything else on the
-// table: keyword filters are bitmap unions and intersections, ranges and
-// the exact geo distance are checked row by row, facets are a pass over
-// columns, and the page is a top-k over a column. BLEVE_NOTES.md measured
-// per-hit doc-value decoding (sorts and facets) as most of a query's time
-// at 1M creators; the table removes it. bleve is still what is durable.
+//   - in bleve, only the analysed text: display_name, bio and captions
+//     (the window posts' captions), with the English analyzer, indexed with
+//     frequencies and norms, no term vectors, nothing stored, no doc
+//     values. The text can be split into shards by a hash of the id;
+//   - in the document log (docslog.go), an append-only file, one record
+//     per write: the creator's facts, its JSON (without the Analysis
+//     evidence, which the store serves) and its window captions. A hit is
+//     one read of it; highlights are computed from it;
+//   - in the table (table.go, in memory), the facts: keyword values
+//     (platform, tier, niches, country (upper case), region and city
+//     (lower case), language, hashtags, brands (lower case), brand|class,
+//     flags, geo cells) as small integers in columns with a roaring bitmap
+//     of rows per value, the numbers (followers, engagement rate, last
+//     post, 30-day growth, authenticity, coordinates) in columns, and where
+//     each row's record lies in the log. It is saved as a snapshot
+//     (tablesnap.go) and loaded from it when the generation is opened.
+//
+// A search runs the text, if any, on bleve's postings as bitmaps
+// (textfast.go; bleve's searcher only when the sort is by relevance) and
+// everything else on the table: keyword filters are bitmap unions and
+// intersections, ranges and the exact geo distance are checked row by row,
+// facets are a pass over columns (cached for broad queries, facetcache.go),
+// and the page is a top-k over a column. BLEVE_NOTES.md measured per-hit
+// doc-value decoding (sorts and facets) as most of a query's time at 1M
+// creators; the table removes it.
+//
+// A write goes to the log first (synced), then to the text, then to the
+// table. The text shards record, atomically with each batch, how far into
+// the log they have applied, and the snapshot says how far it covers, so
+// after a crash Open replays the rest of the log into both; bleve's
+// batches need not wait for the disk. Text is analysed before it reaches
+// bleve, with bleve's own analyzer behind a memory of the white-space
+// separated chunks already seen (textan.go).
 //
 // # The directory
 //
-// The index directory holds generations (bleve indexes) and a pointer file
-// CURRENT naming the live one; see layout.go. Rebuild builds a new
-// generation beside the live one while searches go on, replays the writes
-// made meanwhile and swaps the pointer atomically (write, fsync, rename);
-// the old generation is closed once no search holds it and then deleted.
-// Build does the same from another process; an open Index notices the new
-// pointer (Options.PollInterval, or Refresh) and adopts it.
+// The index directory holds generations and a pointer file CURRENT naming
+// the live one; see layout.go. Rebuild builds a new generation beside the
+// live one while searches go on, replays the writes made meanwhile and
+// swaps the pointer atomically (write, fsync, rename); the old generation
+// is closed once no search holds it and then deleted. Build does the same
+// from another process; an open Index notices the new pointer
+// (Options.PollInterval, or Refresh) and adopts it. A generation is
+// complete on disk before any pointer names it, so a process killed at any
+// point leaves an index that opens.
 //
 // # The analysis window
 //

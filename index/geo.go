@@ -57,32 +57,6 @@ func geoCells(lat, lon float64) []string {
 	return out
 }
 
-// pointTerm encodes exact coordinates for doc values: the hex IEEE bits of
-// lat then lon (hex, because doc values separate terms with 0xff).
-func pointTerm(lat, lon float64) string {
-	return hex16(math.Float64bits(lat)) + hex16(math.Float64bits(lon))
-}
-
-func hex16(u uint64) string {
-	s := strconv.FormatUint(u, 16)
-	for len(s) < 16 {
-		s = "0" + s
-	}
-	return s
-}
-
-func parsePoint(term []byte) (lat, lon float64, ok bool) {
-	if len(term) != 32 {
-		return 0, 0, false
-	}
-	a, err1 := strconv.ParseUint(string(term[:16]), 16, 64)
-	b, err2 := strconv.ParseUint(string(term[16:]), 16, 64)
-	if err1 != nil || err2 != nil {
-		return 0, 0, false
-	}
-	return math.Float64frombits(a), math.Float64frombits(b), true
-}
-
 // coverCells returns cell terms of one level that together contain every
 // point within km of lat, lon.
 func coverCells(lat, lon, km float64) []string {

@@ -63,20 +63,6 @@ func TestCoverCells(t *testing.T) {
 	}
 }
 
-func TestPointTermRoundTrip(t *testing.T) {
-	for _, p := range [][2]float64{{0, 0}, {-90, 180}, {90, -180}, {30.2672, -97.7431}, {math.Copysign(0, -1), 1e-300}} {
-		lat, lon, ok := parsePoint([]byte(pointTerm(p[0], p[1])))
-		if !ok || lat != p[0] || lon != p[1] {
-			t.Fatalf("%v -> %v,%v %v", p, lat, lon, ok)
-		}
-	}
-	for _, bad := range []string{"", "zz", strings.Repeat("g", 32)} {
-		if _, _, ok := parsePoint([]byte(bad)); ok {
-			t.Fatalf("parsed %q", bad)
-		}
-	}
-}
-
 // TestGeoEdges searches across the date line and near a pole.
 func TestGeoEdges(t *testing.T) {
 	ix := openTemp(t)

@@ -8,7 +8,7 @@ import (
 
 // Highlighting is done here rather than by bleve's highlighter, which needs
 // every highlighted field stored with term vectors. The text comes from the
-// stored source, and the words are found by running the same analyzer the
+// creator's record in the document log, and the words are found by running the same analyzer the
 // index uses, so a highlight marks exactly the words that matched.
 
 const (

@@ -38,7 +38,10 @@ func Install(root, src string, now func() time.Time) (string, error) {
 		return "", fmt.Errorf("index: install from %s: mapping version %q, this program needs %q; rebuild it from the store (creatorscout reindex)", src, p.MappingVersion, mappingVersion)
 	}
 	from := filepath.Join(src, p.Generation)
-	if _, err := os.Stat(filepath.Join(from, "store", "root.bolt")); err != nil {
+	if _, err := readMeta(from); err != nil {
+		return "", fmt.Errorf("index: install from %s: generation %s: %w", src, p.Generation, err)
+	}
+	if _, err := os.Stat(filepath.Join(from, logFile)); err != nil {
 		return "", fmt.Errorf("index: install from %s: generation %s is incomplete: %w", src, p.Generation, err)
 	}
 	if err := checkRoot(root); err != nil {

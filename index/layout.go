@@ -16,7 +16,7 @@ import (
 // The index directory holds generations and a pointer to the live one:
 //
 //	<root>/CURRENT          {"generation": "g-…", "source_at": …, …}
-//	<root>/g-20250601T120000Z-1a2b3c4d/   a bleve index
+//	<root>/g-20250601T120000Z-1a2b3c4d/   a generation (see generation.go)
 //
 // A reindex builds a new generation beside the live one and then replaces
 // CURRENT by writing a temporary file, syncing it and renaming it over
@@ -121,24 +121,41 @@ func checkRoot(root string) error {
 }
 
 // heldByOther reports whether some process (this one included, through
-// another open) holds the bleve index in dir: bleve's bolt store keeps an
-// exclusive flock on store/root.bolt while the index is open.
+// another open) holds the generation in dir: an open generation keeps an
+// exclusive flock on its LOCK file (older layouts: bleve's bolt store on
+// store/root.bolt).
 func heldByOther(dir string) bool {
-	f, err := os.OpenFile(filepath.Join(dir, "store", "root.bolt"), os.O_RDWR, 0)
-	if err != nil {
-		return false
+	for _, name := range []string{lockFile, filepath.Join("store", "root.bolt")} {
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		}
+		f.Close()
+		if err != nil {
+			return true
+		}
 	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return true
-	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return false
 }
 
-// orphanGrace is how old a generation directory without a bolt file must
+// started reports whether a generation directory got far enough to be
+// claimed: it has its lock file (or, in older layouts, its bolt file).
+func started(dir string) bool {
+	for _, name := range []string{lockFile, filepath.Join("store", "root.bolt")} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// orphanGrace is how old a generation directory without a lock file must
 // be before it counts as abandoned: a build creates the directory a moment
-// before bleve opens its bolt file.
+// before it takes the lock.
 const orphanGrace = 10 * time.Minute
 
 // removeOrphans deletes generation directories other than keep that no
@@ -157,7 +174,7 @@ func removeOrphans(root, keep string, now time.Time) ([]string, error) {
 		case strings.HasPrefix(name, ".CURRENT-"):
 			os.Remove(path)
 		case e.IsDir() && validGenName(name) && name != keep:
-			if _, err := os.Stat(filepath.Join(path, "store", "root.bolt")); err != nil {
+			if !started(path) {
 				info, ierr := e.Info()
 				if ierr != nil || now.Sub(info.ModTime()) < orphanGrace {
 					continue

@@ -2,11 +2,15 @@ package index
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/creatorscout/creatorscout/creator"
@@ -48,114 +52,233 @@ func (rb *rebuildState) record(docs []Doc, deletes []string) {
 	}
 }
 
-// feeder batches documents from an Each into a generation.
-type feeder struct {
-	b    *builder
-	g    *generation
-	n    uint64
-	buf  []Doc
-	sem  chan struct{}
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	werr error
-}
+// fill loads every document of each into g, a generation nobody serves
+// yet, then puts it on disk with its table snapshot and force-merges its
+// text. The work is a pipeline: the caller's goroutine reads each and cuts
+// the documents into jobs of BatchSize; one preparer per core analyses and
+// encodes them (prepare); a committer appends them to the log and the
+// table in source order; BatchWriters writers index their text into
+// bleve. A creator that appears twice is indexed once more at the end, from
+// its last record, since the text writers may finish out of order.
+//
+// With serve false (Build: the generation is closed once built and
+// another process opens it), the table's postings are never made: the
+// snapshot does not hold them, and building them adds the bitmaps and a
+// temporary array of every row's values at the peak of the load.
+func (b *builder) fill(ctx context.Context, g *generation, each Each, st *BuildStats, serve bool) error {
+	start := time.Now()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type job struct {
+		docs []Doc
+		ps   []prep
+		err  error
+		done chan struct{}
+	}
+	workers := max(1, runtime.GOMAXPROCS(0))
+	work := make(chan *job)
+	order := make(chan *job, workers)
+	textq := make(chan []prep, BatchWriters)
 
-func newFeeder(b *builder, g *generation) *feeder {
-	return &feeder{b: b, g: g, sem: make(chan struct{}, BatchWriters)}
-}
-
-func (f *feeder) add(d Doc) error {
-	if err := checkDoc(d); err != nil {
-		id := ""
-		if d.Creator != nil {
-			id = d.Creator.ID
+	var failed atomic.Pointer[error]
+	fail := func(err error) {
+		if err != nil && failed.CompareAndSwap(nil, &err) {
+			cancel()
 		}
-		return fmt.Errorf("index: rebuild: document %d (id %q): %w", f.n, id, err)
 	}
-	f.n++
-	f.buf = append(f.buf, d)
-	if len(f.buf) >= BatchSize {
-		return f.flush()
-	}
-	return nil
-}
 
-// flush hands the buffered documents to a writer; at most BatchWriters
-// batches are in flight.
-func (f *feeder) flush() error {
-	if err := f.err(); err != nil {
-		return err
-	}
-	if len(f.buf) == 0 {
-		return nil
-	}
-	batch := lastPerID(f.buf)
-	f.buf = nil
-	f.sem <- struct{}{}
-	f.wg.Add(1)
-	go func() {
-		defer func() { <-f.sem; f.wg.Done() }()
-		if err := f.b.writeBatch(f.g, batch); err != nil {
-			f.mu.Lock()
-			if f.werr == nil {
-				f.werr = err
+	var pwg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		pwg.Add(1)
+		go func() {
+			defer pwg.Done()
+			ch := b.chunker()
+			defer b.release(ch)
+			for j := range work {
+				j.ps = make([]prep, len(j.docs))
+				for i, d := range j.docs {
+					p, err := b.prepare(d, ch)
+					if err != nil {
+						j.err = err
+						break
+					}
+					j.ps[i] = p
+				}
+				j.docs = nil
+				close(j.done)
 			}
-			f.mu.Unlock()
+		}()
+	}
+	var twg sync.WaitGroup
+	for w := 0; w < BatchWriters; w++ {
+		twg.Add(1)
+		go func() {
+			defer twg.Done()
+			for ps := range textq {
+				if failed.Load() == nil {
+					fail(g.writeText(ps, 0))
+				}
+			}
+		}()
+	}
+	var dups []string
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		defer close(textq)
+		for j := range order {
+			<-j.done
+			if failed.Load() != nil {
+				continue
+			}
+			if j.err != nil {
+				fail(j.err)
+				continue
+			}
+			if err := g.appendBulk(j.ps, &dups); err != nil {
+				fail(err)
+				continue
+			}
+			textq <- j.ps
 		}
 	}()
-	return nil
-}
 
-func (f *feeder) err() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.werr
-}
-
-// finish flushes and waits for every batch.
-func (f *feeder) finish() error {
-	err := f.flush()
-	f.wg.Wait()
-	if err != nil {
-		return err
+	// The table builds its postings once at the end (buildPostings).
+	g.tab.mu.Lock()
+	g.tab.deferred = true
+	g.tab.mu.Unlock()
+	var n uint64
+	buf := make([]Doc, 0, BatchSize)
+	send := func() {
+		if len(buf) == 0 {
+			return
+		}
+		j := &job{docs: lastPerID(buf), done: make(chan struct{})}
+		buf = make([]Doc, 0, BatchSize)
+		order <- j
+		work <- j
 	}
-	return f.err()
-}
-
-// fill loads every document of each into g and force-merges it.
-func (b *builder) fill(ctx context.Context, g *generation, each Each, st *BuildStats) error {
-	start := time.Now()
-	f := newFeeder(b, g)
 	err := each(ctx, func(d Doc) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return f.add(d)
+		if n == BatchSize*2 {
+			reach("fill")
+		}
+		if err := checkDoc(d); err != nil {
+			id := ""
+			if d.Creator != nil {
+				id = d.Creator.ID
+			}
+			return fmt.Errorf("document %d (id %q): %w", n, id, err)
+		}
+		n++
+		buf = append(buf, d)
+		if len(buf) >= BatchSize {
+			send()
+		}
+		return nil
 	})
-	if ferr := f.finish(); err == nil {
-		err = ferr
+	if err == nil {
+		send()
+	}
+	close(work)
+	close(order)
+	pwg.Wait()
+	<-committed
+	twg.Wait()
+	if p := failed.Load(); p != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		err = *p
 	}
 	if err != nil {
 		return fmt.Errorf("index: rebuild: %w", err)
 	}
-	if err := flushGeneration(g.bi); err != nil {
+	if serve {
+		g.tab.mu.Lock()
+		g.tab.buildPostings()
+		g.tab.buildRanks()
+		g.tab.mu.Unlock()
+	}
+	if len(dups) > 0 {
+		if err := g.reindexText(b, dups); err != nil {
+			return err
+		}
+	}
+	if err := g.flush(); err != nil {
+		return err
+	}
+	if err := g.snapshot(); err != nil {
 		return err
 	}
 	st.Load = time.Since(start)
 	start = time.Now()
-	if err := compact(g.bi); err != nil {
+	if err := g.compact(ctx); err != nil {
 		return err
 	}
-	if err := flushGeneration(g.bi); err != nil {
+	if err := g.flush(); err != nil {
 		return err
 	}
 	st.Compact = time.Since(start)
-	n, err := g.bi.DocCount()
-	if err != nil {
-		return fmt.Errorf("index: rebuild: count: %w", err)
-	}
-	st.Docs = n
+	st.Docs = g.tab.size()
 	return nil
+}
+
+// appendBulk appends prepared upserts to the log (buffered: g is not
+// served yet) and the table, and adds to dups the ids that had a row.
+func (g *generation) appendBulk(ps []prep, dups *[]string) error {
+	recs := make([][]byte, len(ps))
+	for i := range ps {
+		recs[i] = ps[i].rec
+	}
+	base, err := g.log.append(recs...)
+	if err != nil {
+		return err
+	}
+	g.tab.mu.Lock()
+	defer g.tab.mu.Unlock()
+	off := base
+	for i := range ps {
+		n := uint32(len(ps[i].rec))
+		if g.tab.put(&ps[i].f, off, n) {
+			*dups = append(*dups, ps[i].id)
+		}
+		off += int64(n)
+		ps[i].rec = nil
+	}
+	return nil
+}
+
+// reindexText indexes the text of ids again from their current records.
+func (g *generation) reindexText(b *builder, ids []string) error {
+	if err := g.log.flush(); err != nil {
+		return err
+	}
+	ch := b.chunker()
+	defer b.release(ch)
+	var ps []prep
+	g.tab.mu.RLock()
+	for _, id := range ids {
+		ord, ok := g.tab.ords[id]
+		if !ok {
+			continue
+		}
+		r, err := g.log.read(g.tab.recOff[ord], g.tab.recLen[ord], true)
+		if err != nil {
+			g.tab.mu.RUnlock()
+			return err
+		}
+		var names struct {
+			DisplayName string `json:"display_name"`
+			Bio         string `json:"bio"`
+		}
+		if err := json.Unmarshal(r.json, &names); err != nil {
+			g.tab.mu.RUnlock()
+			return fmt.Errorf("index: reindex %s: %w", id, err)
+		}
+		ps = append(ps, prep{id: id, text: textDoc(ch, id, names.DisplayName, names.Bio, r.captions)})
+	}
+	g.tab.mu.RUnlock()
+	return g.writeText(ps, 0)
 }
 
 // Rebuild builds a fresh generation from each (the store) beside the live
@@ -175,7 +298,7 @@ func (ix *Index) Rebuild(ctx context.Context, each Each) (BuildStats, error) {
 		return st, errClosed
 	}
 	sourceAt := ix.opts.Now().UTC()
-	g, err := createGeneration(ix.root, ix.im, sourceAt, true)
+	g, err := createGeneration(ix.root, ix.im, sourceAt)
 	if err != nil {
 		return st, err
 	}
@@ -184,17 +307,13 @@ func (ix *Index) Rebuild(ctx context.Context, each Each) (BuildStats, error) {
 		ix.wmu.Lock()
 		ix.rebuild = nil
 		ix.wmu.Unlock()
-		g.close()
+		g.close(false)
 		os.RemoveAll(g.path)
 	}
 	ix.wmu.Lock()
 	ix.rebuild = &rebuildState{docs: map[string]Doc{}, deleted: map[string]bool{}}
 	ix.wmu.Unlock()
-	if err := ix.b.fill(ctx, g, each, &st); err != nil {
-		discard()
-		return st, err
-	}
-	if err := reopenSafe(g); err != nil {
+	if err := ix.b.fill(ctx, g, each, &st, true); err != nil {
 		discard()
 		return st, err
 	}
@@ -210,7 +329,7 @@ func (ix *Index) Rebuild(ctx context.Context, each Each) (BuildStats, error) {
 	}
 	if err != nil {
 		ix.wmu.Unlock()
-		g.close()
+		g.close(false)
 		os.RemoveAll(g.path)
 		return st, err
 	}
@@ -225,26 +344,25 @@ func (ix *Index) Rebuild(ctx context.Context, each Each) (BuildStats, error) {
 
 // replay applies the writes a rebuild collected to g.
 func (ix *Index) replay(g *generation, rb *rebuildState) error {
-	if len(rb.deleted) > 0 {
-		ids := make([]string, 0, len(rb.deleted))
-		for id := range rb.deleted {
-			ids = append(ids, id)
-		}
-		if err := deleteFrom(g, ids); err != nil {
-			return err
-		}
+	var ps []prep
+	for id := range rb.deleted {
+		ps = append(ps, prepDelete(id))
 	}
 	docs := make([]Doc, 0, len(rb.docs))
 	for _, d := range rb.docs {
 		docs = append(docs, d)
 	}
-	return ix.b.load(g, docs)
+	prepared, err := ix.b.prepareAll(docs)
+	if err != nil {
+		return err
+	}
+	return g.apply(append(ps, prepared...))
 }
 
 // retire closes old once no search holds it and deletes its directory,
 // with any other generation nobody holds. It returns what it deleted.
 func (ix *Index) retire(old *generation) []string {
-	if err := old.close(); err != nil {
+	if err := old.close(false); err != nil {
 		ix.opts.Logger.Warn("index: closing the old generation", "generation", old.name, "err", err)
 	}
 	removed, err := removeOrphans(ix.root, ix.cur.Load().name, ix.opts.Now())
@@ -276,22 +394,22 @@ func Build(ctx context.Context, root string, each Each, now func() time.Time) (B
 		return st, err
 	}
 	sourceAt := now().UTC()
-	g, err := createGeneration(root, im, sourceAt, true)
+	g, err := createGeneration(root, im, sourceAt)
 	if err != nil {
 		return st, err
 	}
-	g.tab = nil // the process that adopts it loads its own
 	st.Generation = g.name
-	if err := b.fill(ctx, g, each, &st); err != nil {
-		g.close()
+	if err := b.fill(ctx, g, each, &st, false); err != nil {
+		g.close(false)
 		os.RemoveAll(g.path)
 		return st, err
 	}
 	count := st.Docs
-	if err := g.close(); err != nil {
+	if err := g.close(true); err != nil {
 		os.RemoveAll(g.path)
 		return st, fmt.Errorf("index: close new generation: %w", err)
 	}
+	reach("swap")
 	if err := writePointer(root, pointer{Generation: g.name, MappingVersion: mappingVersion,
 		Count: count, BuiltAt: now().UTC(), SourceAt: sourceAt}); err != nil {
 		os.RemoveAll(g.path)
@@ -320,7 +438,7 @@ func (ix *Index) Refresh(ctx context.Context) (bool, error) {
 	if p.MappingVersion != "" && p.MappingVersion != mappingVersion {
 		return false, fmt.Errorf("index: %s names generation %s of mapping version %q; this program needs %q", pointerFile, p.Generation, p.MappingVersion, mappingVersion)
 	}
-	g, err := openGeneration(ix.root, p.Generation)
+	g, err := openGeneration(ix.root, p.Generation, ix.b, ix.opts.Logger)
 	if err != nil {
 		return false, err
 	}
@@ -334,7 +452,7 @@ func (ix *Index) Refresh(ctx context.Context) (bool, error) {
 			unsynced = len(ids)
 		} else if err := ix.reloadInto(ctx, g, ids); err != nil {
 			ix.wmu.Unlock()
-			g.close()
+			g.close(false)
 			return false, fmt.Errorf("index: adopt %s: replay %d recent writes: %w", p.Generation, len(ids), err)
 		}
 	}
@@ -359,18 +477,17 @@ func (ix *Index) reloadInto(ctx context.Context, g *generation, ids []string) er
 	for _, d := range docs {
 		got[d.Creator.ID] = true
 	}
-	var gone []string
+	var ps []prep
 	for _, id := range ids {
 		if !got[id] {
-			gone = append(gone, id)
+			ps = append(ps, prepDelete(id))
 		}
 	}
-	if len(gone) > 0 {
-		if err := deleteFrom(g, gone); err != nil {
-			return err
-		}
+	prepared, err := ix.b.prepareAll(lastPerID(docs))
+	if err != nil {
+		return err
 	}
-	return ix.b.load(g, lastPerID(docs))
+	return g.apply(append(ps, prepared...))
 }
 
 // writeLog remembers when this process last wrote each creator, for

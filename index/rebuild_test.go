@@ -442,21 +442,21 @@ func TestOpenLayout(t *testing.T) {
 	// A stray, complete generation (a crash after a build, before the
 	// pointer) and one whose bolt file is not there yet (a build that just
 	// started).
-	stray, err := createGeneration(path, newMapping(), genBase, false)
+	stray, err := createGeneration(path, newMapping(), genBase)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stray.close()
+	stray.close(true)
 	fresh := filepath.Join(path, newGenName(genBase.Add(time.Second)))
 	if err := os.Mkdir(fresh, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	// A generation another open index holds.
-	held, err := createGeneration(path, newMapping(), genBase.Add(2*time.Second), false)
+	held, err := createGeneration(path, newMapping(), genBase.Add(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer held.close()
+	defer held.close(true)
 	os.WriteFile(filepath.Join(path, ".CURRENT-123"), []byte("x"), 0o644)
 
 	ix, err = Open(path)

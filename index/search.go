@@ -14,7 +14,6 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
-	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/creatorscout/creatorscout/creator"
 )
@@ -158,7 +157,7 @@ func decodeCursor(s string, spec sortSpec) (*sortKey, error) {
 	if len(c.After) != want {
 		return nil, bad
 	}
-	k := &sortKey{id: c.After[want-1]}
+	k := &sortKey{ord: noOrd, id: c.After[want-1]}
 	switch spec.kind {
 	case byScore:
 		f, err := strconv.ParseFloat(c.After[0], 64)
@@ -284,6 +283,9 @@ func (ix *Index) SearchWith(ctx context.Context, q creator.Query, opts ...Search
 	t := g.tab
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	if after != nil {
+		after.rank = t.rankOf(after.id)
+	}
 
 	var sim *simTarget
 	if q.SimilarTo != "" {
@@ -333,7 +335,16 @@ func (ix *Index) SearchWith(ctx context.Context, q creator.Query, opts ...Search
 		if size == 0 {
 			size = DefaultFacetSize
 		}
-		res.Facets = t.facets(hits, names, size)
+		if len(hits) < facetCacheMinHits {
+			res.Facets = t.facets(hits, names, size)
+		} else {
+			key := facetKey(&q, circle, names, size)
+			var ok bool
+			if res.Facets, ok = g.facets.get(key, t.version); !ok {
+				res.Facets = t.facets(hits, names, size)
+				g.facets.put(key, t.version, res.Facets)
+			}
+		}
 	}
 
 	var scores map[uint32]float64
@@ -350,7 +361,9 @@ func (ix *Index) SearchWith(ctx context.Context, q creator.Query, opts ...Search
 	putHits(hits)
 	if len(top) > q.Offset+q.Limit {
 		last := top[q.Offset+q.Limit-1]
-		res.NextCursor = cursorAfter(spec, t.key(spec, scores, last))
+		k := t.key(spec, scores, last)
+		k.id = t.ids[last]
+		res.NextCursor = cursorAfter(spec, k)
 		top = top[:q.Offset+q.Limit]
 	}
 	if q.Offset < len(top) {
@@ -362,7 +375,7 @@ func (ix *Index) SearchWith(ctx context.Context, q creator.Query, opts ...Search
 		return nil, ctxError(err)
 	}
 	for _, ord := range top {
-		h, err := ix.hit(g, t.ids[ord], terms)
+		h, err := ix.hit(g, ord, terms)
 		if err != nil {
 			return nil, err
 		}
@@ -444,12 +457,25 @@ func termQ(field, term string, boost float64) query.Query {
 	return tq
 }
 
-// searchText runs the text query on bleve and maps its hits to table
-// rows. The caller holds the table's read lock.
+// searchText runs the text query on every text shard and maps its hits
+// to table rows. The caller holds the table's read lock.
 func (ix *Index) searchText(ctx context.Context, g *generation, terms []string, scored bool) (*textHits, error) {
-	r, err := g.reader()
+	out := &textHits{ords: roaring.New()}
+	if scored {
+		out.scores = map[uint32]float64{}
+	}
+	for s := range g.shards {
+		if err := ix.searchShard(ctx, g, s, terms, scored, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (ix *Index) searchShard(ctx context.Context, g *generation, shard int, terms []string, scored bool, out *textHits) error {
+	r, err := g.reader(shard)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer r.Close()
 	opts := search.SearcherOptions{Score: "none"}
@@ -458,31 +484,27 @@ func (ix *Index) searchText(ctx context.Context, g *generation, terms []string, 
 	}
 	s, err := textQuery(terms).Searcher(ctx, r, ix.im, opts)
 	if err != nil {
-		return nil, searchErr(ctx, err)
+		return searchErr(ctx, err)
 	}
 	defer s.Close()
 	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0), IndexReader: r}
-	out := &textHits{ords: roaring.New()}
-	if scored {
-		out.scores = map[uint32]float64{}
-	}
 	t := g.tab
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, ctxError(err)
+				return ctxError(err)
 			}
 		}
 		dm, err := s.Next(sctx)
 		if err != nil {
-			return nil, searchErr(ctx, err)
+			return searchErr(ctx, err)
 		}
 		if dm == nil {
-			break
+			return nil
 		}
 		id, err := r.ExternalID(dm.IndexInternalID)
 		if err != nil {
-			return nil, fmt.Errorf("index: text hit: %w", err)
+			return fmt.Errorf("index: text hit: %w", err)
 		}
 		if ord, ok := t.ords[id]; ok {
 			out.ords.Add(ord)
@@ -492,7 +514,6 @@ func (ix *Index) searchText(ctx context.Context, g *generation, terms []string, 
 		}
 		sctx.DocumentMatchPool.Put(dm)
 	}
-	return out, nil
 }
 
 func searchErr(ctx context.Context, err error) error {
@@ -505,41 +526,21 @@ func searchErr(ctx context.Context, err error) error {
 	return fmt.Errorf("index: search: %w", err)
 }
 
-// hit loads one creator's stored JSON into a creator.Hit, with highlights
-// when the query has text.
-func (ix *Index) hit(g *generation, id string, terms []string) (creator.Hit, error) {
-	doc, err := g.bi.Document(id)
+// hit reads one creator's record from the document log into a
+// creator.Hit, with highlights when the query has text. The caller holds
+// the table's read lock.
+func (ix *Index) hit(g *generation, ord uint32, terms []string) (creator.Hit, error) {
+	t := g.tab
+	r, err := g.log.read(t.recOff[ord], t.recLen[ord], len(terms) > 0)
 	if err != nil {
-		return creator.Hit{}, fmt.Errorf("index: hit %s: %w", id, err)
+		return creator.Hit{}, err
 	}
-	var raw []byte
-	if doc != nil {
-		doc.VisitFields(func(f bindex.Field) {
-			if f.Name() == fSource {
-				raw = f.Value()
-			}
-		})
+	var hit creator.Hit
+	if err := json.Unmarshal(r.json, &hit.Creator); err != nil {
+		return creator.Hit{}, fmt.Errorf("index: hit %s: decode the creator: %v; run creatorscout reindex", t.ids[ord], err)
 	}
-	if raw == nil {
-		return creator.Hit{}, fmt.Errorf("index: hit %s has no stored creator; rebuild the index", id)
-	}
-	// Captions are only needed for highlights: leave them raw until then.
-	var s struct {
-		Creator  *creator.Creator `json:"creator"`
-		Captions json.RawMessage  `json:"captions"`
-	}
-	if err := json.Unmarshal(raw, &s); err != nil || s.Creator == nil {
-		return creator.Hit{}, fmt.Errorf("index: hit %s: decode stored creator: %v", id, err)
-	}
-	hit := creator.Hit{Creator: *s.Creator}
 	if len(terms) > 0 {
-		st := stored{Creator: s.Creator}
-		if len(s.Captions) > 0 {
-			if err := json.Unmarshal(s.Captions, &st.Captions); err != nil {
-				return creator.Hit{}, fmt.Errorf("index: hit %s: decode stored captions: %v", id, err)
-			}
-		}
-		hit.Highlights = ix.highlights(st, terms)
+		hit.Highlights = ix.highlights(stored{Creator: &hit.Creator, Captions: r.captions}, terms)
 	}
 	return hit, nil
 }

@@ -43,14 +43,14 @@ func (t *table) similarTarget(id string) (*simTarget, error) {
 		return nil, &creator.Error{Code: creator.ENOTFOUND, Param: "similar_to", Message: fmt.Sprintf("no creator %q in the index", id)}
 	}
 	s := &simTarget{ord: ord, niches: map[uint32]bool{}, hashtags: map[uint32]bool{},
-		city: t.kw[kwCity].one[ord], region: t.kw[kwRegion].one[ord], country: t.kw[kwCountry].one[ord], tier: -1}
-	for _, id := range t.kw[kwNiches].many[ord] {
+		city: t.one(kwCity, ord), region: t.one(kwRegion, ord), country: t.one(kwCountry, ord), tier: -1}
+	for _, id := range t.values(kwNiches, ord) {
 		s.niches[id] = true
 	}
-	for _, id := range t.kw[kwHashtags].many[ord] {
+	for _, id := range t.values(kwHashtags, ord) {
 		s.hashtags[id] = true
 	}
-	if tid := t.kw[kwTier].one[ord]; tid != 0 {
+	if tid := t.one(kwTier, ord); tid != 0 {
 		for i, name := range creator.Tiers {
 			if name == t.kw[kwTier].terms[tid] {
 				s.tier = i
@@ -108,17 +108,17 @@ func (t *table) similarity(s *simTarget, ord uint32, explain bool) (float64, *cr
 	} else {
 		niches, tags = new([]string), new([]string)
 	}
-	score += simNiche * jaccard(s.niches, t.kw[kwNiches].many[ord], t.kw[kwNiches], niches)
-	score += simHashtag * jaccard(s.hashtags, t.kw[kwHashtags].many[ord], t.kw[kwHashtags], tags)
+	score += simNiche * jaccard(s.niches, t.values(kwNiches, ord), t.kw[kwNiches], niches)
+	score += simHashtag * jaccard(s.hashtags, t.values(kwHashtags, ord), t.kw[kwHashtags], tags)
 
-	country := t.kw[kwCountry].one[ord]
+	country := t.one(kwCountry, ord)
 	switch {
-	case s.city != 0 && t.kw[kwCity].one[ord] == s.city && country == s.country:
+	case s.city != 0 && t.one(kwCity, ord) == s.city && country == s.country:
 		score += simCity
 		if explain {
 			sim.Place = "city " + t.kw[kwCity].terms[s.city]
 		}
-	case s.region != 0 && t.kw[kwRegion].one[ord] == s.region && country == s.country:
+	case s.region != 0 && t.one(kwRegion, ord) == s.region && country == s.country:
 		score += simRegion
 		if explain {
 			sim.Place = "region " + t.kw[kwRegion].terms[s.region]
@@ -130,7 +130,7 @@ func (t *table) similarity(s *simTarget, ord uint32, explain bool) (float64, *cr
 		}
 	}
 	if s.tier >= 0 {
-		if tid := t.kw[kwTier].one[ord]; tid != 0 {
+		if tid := t.one(kwTier, ord); tid != 0 {
 			name := t.kw[kwTier].terms[tid]
 			for i, tier := range creator.Tiers {
 				if tier != name {

@@ -56,6 +56,8 @@ func TestSegmentRowsNotCachedWhileIncomplete(t *testing.T) {
 	}
 	g := ix.cur.Load()
 	g.tab.mu.Lock()
+	ord := g.tab.ords["web:late"]
+	off, n := g.tab.recOff[ord], g.tab.recLen[ord]
 	g.tab.remove("web:late") // as if the table had not caught up
 	g.tab.mu.Unlock()
 	g.tab.mu.RLock()
@@ -66,7 +68,7 @@ func TestSegmentRowsNotCachedWhileIncomplete(t *testing.T) {
 	}
 	f := extract(Doc{Creator: c})
 	g.tab.mu.Lock()
-	g.tab.put(&f)
+	g.tab.put(&f, off, n)
 	g.tab.mu.Unlock()
 	if res := mustSearch(t, ix, creator.Query{Text: "quokka", Sort: "followers"}); res.Total != 1 {
 		t.Fatalf("after the row: %d hits", res.Total)

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"sort"
@@ -263,29 +264,116 @@ func putHits(h []uint32) {
 // facets counts the values of each named facet over hits: by count, then
 // value, the first size of them.
 func (t *table) facets(hits []uint32, names []string, size int) map[string][]creator.Facet {
-	out := make(map[string][]creator.Facet, len(names))
-	for _, name := range names {
+	type count struct {
+		col     *column
+		fc      *facetCounts
+		counts  []uint32
+		touched []uint32
+	}
+	cs := make([]count, len(names))
+	for i, name := range names {
 		col := t.kw[kwOfFacet[name]]
-		counts := make([]uint32, len(col.terms))
-		if col.multi {
-			for _, ord := range hits {
-				for _, id := range col.many[ord] {
-					counts[id]++
+		fc := getFacetCounts()
+		if cap(fc.counts) < len(col.terms) {
+			fc.counts = make([]uint32, len(col.terms))
+		}
+		cs[i] = count{col: col, fc: fc, counts: fc.counts[:len(col.terms)], touched: fc.touched[:0]}
+	}
+	// Every facet in one pass over the hits, so a hit's row is read once.
+	// First the rows are copied out in a loop of independent loads, so
+	// that their cache misses can overlap rather than wait on the counting
+	// of the row before, and the first line of each hit's arena values is
+	// touched for the same reason.
+	rows, chunks := t.rows, t.arena.chunks
+	rb := getRowBuf(len(hits))
+	defer rowBufPool.Put(rb)
+	local := rb.rows[:len(hits)]
+	var sink uint32
+	for i, ord := range hits {
+		local[i] = rows[ord]
+		if ref := local[i].ref[0]; ref&(1<<20-1) != 0 {
+			sink += chunks[ref>>44][ref>>20&(1<<24-1)]
+		}
+	}
+	rb.sink = sink
+	for i := range local {
+		row := &local[i]
+		for i := range cs {
+			c := &cs[i]
+			if !c.col.multi {
+				id := row.one[c.col.slot]
+				if c.counts[id] == 0 {
+					c.touched = append(c.touched, id)
 				}
+				c.counts[id]++
+				continue
 			}
-		} else {
-			for _, ord := range hits {
-				counts[col.one[ord]]++
+			ref := row.ref[c.col.slot]
+			n := int(ref & (1<<20 - 1))
+			if n == 0 {
+				continue
+			}
+			off := int(ref >> 20 & (1<<24 - 1))
+			for _, id := range chunks[ref>>44][off : off+n] {
+				if c.counts[id] == 0 {
+					c.touched = append(c.touched, id)
+				}
+				c.counts[id]++
 			}
 		}
-		out[name] = topFacets(col, counts, size)
+	}
+	out := make(map[string][]creator.Facet, len(names))
+	for i, name := range names {
+		c := &cs[i]
+		out[name] = topFacets(c.col, c.counts, c.touched, size)
+		for _, id := range c.touched {
+			c.counts[id] = 0
+		}
+		c.fc.touched = c.touched
+		facetCountsPool.Put(c.fc)
 	}
 	return out
 }
 
-// topFacets picks the size most frequent values from counts (index 0 is
+// rowBuf holds copies of the hits' rows while facets are counted.
+type rowBuf struct {
+	rows []kwRow
+	sink uint32 // keeps the touching loads from being optimised away
+}
+
+var rowBufPool sync.Pool
+
+func getRowBuf(n int) *rowBuf {
+	rb, _ := rowBufPool.Get().(*rowBuf)
+	if rb == nil {
+		rb = &rowBuf{}
+	}
+	if cap(rb.rows) < n {
+		rb.rows = make([]kwRow, n)
+	}
+	return rb
+}
+
+// facetCounts is scratch space for counting, reused across searches: the
+// hashtag column alone has tens of thousands of values, and allocating
+// and zeroing a count per value per search showed in profiles.
+type facetCounts struct {
+	counts  []uint32 // all zero between uses
+	touched []uint32 // the values counted
+}
+
+var facetCountsPool sync.Pool
+
+func getFacetCounts() *facetCounts {
+	if fc, ok := facetCountsPool.Get().(*facetCounts); ok {
+		return fc
+	}
+	return &facetCounts{}
+}
+
+// topFacets picks the size most frequent of the touched values (value 0 is
 // "no value" and is skipped).
-func topFacets(col *column, counts []uint32, size int) []creator.Facet {
+func topFacets(col *column, counts, touched []uint32, size int) []creator.Facet {
 	better := func(a, b creator.Facet) bool {
 		if a.Count != b.Count {
 			return a.Count > b.Count
@@ -293,9 +381,12 @@ func topFacets(col *column, counts []uint32, size int) []creator.Facet {
 		return a.Value < b.Value
 	}
 	top := make([]creator.Facet, 0, size+1)
-	for id := 1; id < len(counts); id++ {
+	for _, id := range touched {
 		n := counts[id]
-		if n == 0 {
+		if id == 0 || n == 0 {
+			continue
+		}
+		if len(top) == size && int(n) < top[size-1].Count {
 			continue
 		}
 		f := creator.Facet{Value: col.terms[id], Count: int(n)}
@@ -313,16 +404,20 @@ func topFacets(col *column, counts []uint32, size int) []creator.Facet {
 	return top
 }
 
-// sortKey is a row's position in a sort order.
+// sortKey is a position in a sort order: a row's (ord set; its id and
+// rank are read from the table only when a tie needs them), or a cursor's
+// (ord is noOrd, id and rank set).
 type sortKey struct {
 	missing bool
 	i       int64
 	f       float64
+	ord     uint32
 	id      string
+	rank    uint32 // the id's place in id order, or noRank
 }
 
 func (t *table) key(spec sortSpec, scores map[uint32]float64, ord uint32) sortKey {
-	k := sortKey{id: t.ids[ord]}
+	k := sortKey{ord: ord}
 	switch spec.kind {
 	case byScore:
 		k.f = scores[ord]
@@ -339,10 +434,28 @@ func (t *table) key(spec sortSpec, scores map[uint32]float64, ord uint32) sortKe
 	return k
 }
 
+// idOf and rankOf are a key's id and rank.
+func (t *table) idOf(k *sortKey) string {
+	if k.ord != noOrd {
+		return t.ids[k.ord]
+	}
+	return k.id
+}
+
+func (t *table) keyRank(k *sortKey) uint32 {
+	if k.ord != noOrd {
+		if int(k.ord) < len(t.idRank) {
+			return t.idRank[k.ord]
+		}
+		return noRank
+	}
+	return k.rank
+}
+
 // compareKeys orders a before b (-1), after (1) or equal (0). Unknown
 // values go last in both directions; ties go by id, ascending; relevance
 // is always descending.
-func compareKeys(spec sortSpec, a, b *sortKey) int {
+func (t *table) compareKeys(spec sortSpec, a, b *sortKey) int {
 	if a.missing != b.missing {
 		if a.missing {
 			return 1
@@ -371,7 +484,10 @@ func compareKeys(spec sortSpec, a, b *sortKey) int {
 	if c != 0 {
 		return c
 	}
-	return strings.Compare(a.id, b.id)
+	if ra, rb := t.keyRank(a), t.keyRank(b); ra != noRank && rb != noRank {
+		return cmp.Compare(ra, rb)
+	}
+	return strings.Compare(t.idOf(a), t.idOf(b))
 }
 
 func cmp3(a, b float64) int {
@@ -393,7 +509,7 @@ func (t *table) top(hits []uint32, spec sortSpec, scores map[uint32]float64, aft
 	}
 	h := make([]entry, 0, k)
 	// h is a max-heap by sort order: h[0] is the last of the kept rows.
-	worse := func(i, j int) bool { return compareKeys(spec, &h[i].key, &h[j].key) > 0 }
+	worse := func(i, j int) bool { return t.compareKeys(spec, &h[i].key, &h[j].key) > 0 }
 	down := func(i int) {
 		for {
 			l := 2*i + 1
@@ -423,7 +539,7 @@ func (t *table) top(hits []uint32, spec sortSpec, scores map[uint32]float64, aft
 	}
 	for _, ord := range hits {
 		key := t.key(spec, scores, ord)
-		if after != nil && compareKeys(spec, &key, after) <= 0 {
+		if after != nil && t.compareKeys(spec, &key, after) <= 0 {
 			continue
 		}
 		if len(h) < k {
@@ -431,12 +547,12 @@ func (t *table) top(hits []uint32, spec sortSpec, scores map[uint32]float64, aft
 			up(len(h) - 1)
 			continue
 		}
-		if compareKeys(spec, &key, &h[0].key) < 0 {
+		if t.compareKeys(spec, &key, &h[0].key) < 0 {
 			h[0] = entry{key, ord}
 			down(0)
 		}
 	}
-	sort.Slice(h, func(i, j int) bool { return compareKeys(spec, &h[i].key, &h[j].key) < 0 })
+	sort.Slice(h, func(i, j int) bool { return t.compareKeys(spec, &h[i].key, &h[j].key) < 0 })
 	out := make([]uint32, len(h))
 	for i, e := range h {
 		out[i] = e.ord

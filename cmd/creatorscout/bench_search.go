@@ -25,6 +25,7 @@ func cmdBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 	perClient := fs.Int("per-client", 200, "queries each client runs for the qps figure")
 	dsn := fs.String("vs-postgres", "", "PostgreSQL DSN (postgres://user@127.0.0.1:5432/db): load the same corpus there and compare")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	profile := fs.String("profile", "", "directory for pprof profiles of the build and the searches")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func cmdBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 		d = tmp
 	}
 	rep, err := searchbench.Run(ctx, searchbench.Options{Creators: *n, Seed: *seed, Dir: d, Runs: *runs, Warmup: *warmup,
-		Clients: *clients, PerQPS: *perClient, PostgresDSN: *dsn, Log: stderr})
+		Clients: *clients, PerQPS: *perClient, PostgresDSN: *dsn, Log: stderr, ProfileDir: *profile})
 	if err != nil {
 		return err
 	}

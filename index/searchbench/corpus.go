@@ -13,10 +13,12 @@
 package searchbench
 
 import (
-	"fmt"
+	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +37,14 @@ type nicheSpec struct {
 	words []string
 	tags  []string
 }
+
+// nicheZipf are the Zipf tables of each niche's words and tags.
+var nicheZipf = func() (z []struct{ words, tags zipfCum }) {
+	for _, n := range niches {
+		z = append(z, struct{ words, tags zipfCum }{zipfTable(len(n.words), 0.7), zipfTable(len(n.tags), 0.9)})
+	}
+	return z
+}()
 
 // niches, most popular first (the generator draws them by a Zipf law).
 var niches = []nicheSpec{
@@ -140,20 +150,16 @@ func brandOfNiche(r *rand.Rand, niche int) int {
 }
 
 // zipf draws 0..n-1 with probability proportional to 1/(k+1)^s, from a
-// cached cumulative table.
+// cumulative table built once per (n, s).
 func zipf(r *rand.Rand, n int, s float64) int {
-	key := zipfKey{n, s}
-	v, ok := zipfTables.Load(key)
-	if !ok {
-		cum := make([]float64, n)
-		t := 0.0
-		for k := range cum {
-			t += 1 / math.Pow(float64(k+1), s)
-			cum[k] = t
-		}
-		v, _ = zipfTables.LoadOrStore(key, cum)
-	}
-	cum := v.([]float64)
+	return zipfTable(n, s).draw(r)
+}
+
+// zipfCum is a cumulative Zipf table.
+type zipfCum []float64
+
+func (cum zipfCum) draw(r *rand.Rand) int {
+	n := len(cum)
 	return min(n-1, sort.SearchFloat64s(cum, r.Float64()*cum[n-1]))
 }
 
@@ -162,7 +168,37 @@ type zipfKey struct {
 	s float64
 }
 
-var zipfTables sync.Map
+var (
+	zipfMu     sync.RWMutex
+	zipfTables = map[zipfKey]zipfCum{}
+)
+
+func zipfTable(n int, s float64) zipfCum {
+	key := zipfKey{n, s}
+	zipfMu.RLock()
+	cum, ok := zipfTables[key]
+	zipfMu.RUnlock()
+	if ok {
+		return cum
+	}
+	cum = make(zipfCum, n)
+	t := 0.0
+	for k := range cum {
+		t += 1 / math.Pow(float64(k+1), s)
+		cum[k] = t
+	}
+	zipfMu.Lock()
+	zipfTables[key] = cum
+	zipfMu.Unlock()
+	return cum
+}
+
+// The tables Doc draws from, built once.
+var (
+	zNiches  = zipfTable(len(niches), 0.8)
+	zGeneric = zipfTable(len(genericTags), 1)
+	zRare    = zipfTable(50000, 1.05)
+)
 
 var cityCum = func() []float64 {
 	var cum []float64
@@ -215,7 +251,8 @@ func Doc(seed uint64, i int) index.Doc {
 		}
 		u -= p.share
 	}
-	handle := fmt.Sprintf("c%07d", i)
+	handle := strconv.Itoa(i)
+	handle = "c" + "0000000"[min(7, len(handle)):] + handle
 	if plat == creator.Mastodon {
 		handle += "@social.example"
 	}
@@ -229,7 +266,7 @@ func Doc(seed uint64, i int) index.Doc {
 	// Niches.
 	var ns []int
 	for k, n := 0, 1+r.IntN(3); k < n; k++ {
-		x := zipf(r, len(niches), 0.8)
+		x := zNiches.draw(r)
 		dup := false
 		for _, y := range ns {
 			dup = dup || y == x
@@ -241,17 +278,22 @@ func Doc(seed uint64, i int) index.Doc {
 	for _, x := range ns {
 		c.Niches = append(c.Niches, niches[x].name)
 	}
+	var sb strings.Builder
 	words := func(n int) string {
-		out := make([]string, n)
-		for k := range out {
+		sb.Reset()
+		sb.Grow(n * 8)
+		for k := 0; k < n; k++ {
+			if k > 0 {
+				sb.WriteByte(' ')
+			}
 			if r.IntN(3) == 0 {
-				out[k] = common[r.IntN(len(common))]
+				sb.WriteString(common[r.IntN(len(common))])
 			} else {
-				nw := niches[ns[r.IntN(len(ns))]].words
-				out[k] = nw[zipf(r, len(nw), 0.7)]
+				k := ns[r.IntN(len(ns))]
+				sb.WriteString(niches[k].words[nicheZipf[k].words.draw(r)])
 			}
 		}
-		return strings.Join(out, " ")
+		return sb.String()
 	}
 	word := niches[ns[0]].words[r.IntN(4)]
 	c.DisplayName = strings.ToUpper(handle[:1]) + handle[1:4] + " " + strings.ToUpper(word[:1]) + word[1:]
@@ -310,26 +352,26 @@ func Doc(seed uint64, i int) index.Doc {
 	var last *time.Time
 	for k := 0; k < n; k++ {
 		t := c.FetchedAt.Add(-time.Duration(r.IntN(88*24)) * time.Hour).Truncate(time.Hour)
-		p := creator.Post{ID: fmt.Sprintf("%s:%d", plat, i*64+k), PublishedAt: &t, Caption: words(6 + r.IntN(15)),
+		p := creator.Post{ID: plat + ":" + strconv.Itoa(i*64+k), PublishedAt: &t, Caption: words(6 + r.IntN(15)),
 			FetchedAt: c.FetchedAt, SourceURL: c.URL}
 		if last == nil || t.After(*last) {
 			tt := t
 			last = &tt
 		}
-		seen := map[string]bool{}
-		for h, nh := 0, 2+r.IntN(5); h < nh; h++ {
+		nh := 2 + r.IntN(5)
+		p.Hashtags = make([]string, 0, nh)
+		for h := 0; h < nh; h++ {
 			var tag string
 			switch x := r.IntN(10); {
 			case x < 7:
-				nt := niches[ns[r.IntN(len(ns))]].tags
-				tag = nt[zipf(r, len(nt), 0.9)]
+				k := ns[r.IntN(len(ns))]
+				tag = niches[k].tags[nicheZipf[k].tags.draw(r)]
 			case x < 9:
-				tag = genericTags[zipf(r, len(genericTags), 1)]
+				tag = genericTags[zGeneric.draw(r)]
 			default:
-				tag = fmt.Sprintf("tag%d", zipf(r, 50000, 1.05))
+				tag = "tag" + strconv.Itoa(zRare.draw(r))
 			}
-			if !seen[tag] {
-				seen[tag] = true
+			if !slices.Contains(p.Hashtags, tag) {
 				p.Hashtags = append(p.Hashtags, tag)
 			}
 		}
@@ -378,4 +420,68 @@ func Corpus(seed uint64, n int, yield func(index.Doc) error) error {
 		}
 	}
 	return nil
+}
+
+// CorpusParallel yields the same documents as Corpus, in the same order,
+// generating them on workers goroutines ahead of the consumer.
+func CorpusParallel(ctx context.Context, seed uint64, n, workers int, yield func(index.Doc) error) error {
+	if workers <= 1 {
+		return Corpus(seed, n, yield)
+	}
+	const chunk = 256
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type job struct {
+		lo, hi int
+		out    chan []index.Doc
+	}
+	jobs := make(chan job)
+	order := make(chan job, 2*workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				docs := make([]index.Doc, 0, j.hi-j.lo)
+				for i := j.lo; i < j.hi; i++ {
+					docs = append(docs, Doc(seed, i))
+				}
+				j.out <- docs
+			}
+		}()
+	}
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		for lo := 0; lo < n; lo += chunk {
+			j := job{lo: lo, hi: min(n, lo+chunk), out: make(chan []index.Doc, 1)}
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	defer wg.Wait()
+	for j := range order {
+		var docs []index.Doc
+		select {
+		case docs = <-j.out:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for _, d := range docs {
+			if err := yield(d); err != nil {
+				cancel()
+				return err
+			}
+		}
+	}
+	return ctx.Err()
 }

@@ -3,7 +3,9 @@ package searchbench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -269,21 +271,42 @@ func runPostgres(ctx context.Context, o Options) (*PGReport, error) {
 	rep := &PGReport{}
 	o.logf("loading %d creators into PostgreSQL", o.Creators)
 	start := time.Now()
-	i := 0
-	var rowErr error
+	// The rows are generated ahead on every core, so that COPY measures
+	// PostgreSQL rather than the generator.
+	gctx, stop := context.WithCancel(ctx)
+	defer stop()
+	rows := make(chan []any, 4096)
+	genErr := make(chan error, 1)
+	go func() {
+		defer close(rows)
+		genErr <- CorpusParallel(gctx, o.Seed, o.Creators, runtime.GOMAXPROCS(0), func(d index.Doc) error {
+			row, err := pgRow(d)
+			if err != nil {
+				return err
+			}
+			select {
+			case rows <- row:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	}()
 	n, err := conn.CopyFrom(ctx, pgx.Identifier{pgTable}, pgColumns, pgx.CopyFromFunc(func() ([]any, error) {
-		if i == o.Creators {
+		row, ok := <-rows
+		if !ok {
 			return nil, nil
 		}
-		row, err := pgRow(Doc(o.Seed, i))
-		i++
-		if err != nil {
-			rowErr = err
-		}
-		return row, err
+		return row, nil
 	}))
+	stop()
+	for range rows { // let the generator finish
+	}
+	if gerr := <-genErr; err == nil && gerr != nil && !errors.Is(gerr, context.Canceled) {
+		err = gerr
+	}
 	if err != nil {
-		return nil, fmt.Errorf("copy: %w (%v)", err, rowErr)
+		return nil, fmt.Errorf("copy: %w", err)
 	}
 	if int(n) != o.Creators {
 		return nil, fmt.Errorf("copy: %d rows, want %d", n, o.Creators)

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +34,10 @@ type Options struct {
 	// the same queries there.
 	PostgresDSN string
 	Log         io.Writer // progress lines; nil is silent
+	// ProfileDir, when set, receives CPU profiles of the build
+	// (build.cpu.pprof) and of the timed searches (search.cpu.pprof), and
+	// a heap profile taken while serving (serve.heap.pprof).
+	ProfileDir string
 }
 
 // Latency is one query's figures.
@@ -45,21 +51,32 @@ type Latency struct {
 
 // Report is what a run measured.
 type Report struct {
-	Creators      int       `json:"creators"`
-	Cores         int       `json:"cores"`
-	GenPerSec     float64   `json:"generate_per_second"`
-	IndexPerSec   float64   `json:"index_per_second"` // bulk load, without the merge
-	IndexSeconds  float64   `json:"index_seconds"`
-	MergeSeconds  float64   `json:"merge_seconds"`
-	OpenSeconds   float64   `json:"open_seconds"` // opening the built index: loading the table
-	DiskBytes     int64     `json:"disk_bytes"`
-	PeakRSSBuild  int64     `json:"peak_rss_build_bytes"`
-	RSSServing    int64     `json:"rss_serving_bytes"` // resident after the searches
-	PeakRSS       int64     `json:"peak_rss_bytes"`    // of the whole run
-	Index         []Latency `json:"index"`
-	IndexQPS      float64   `json:"index_qps"`
-	UpsertVisible []float64 `json:"upsert_visible_ms"` // p50, max of upsert + search finding it
-	Postgres      *PGReport `json:"postgres,omitempty"`
+	Creators  int     `json:"creators"`
+	Cores     int     `json:"cores"`
+	GenPerSec float64 `json:"generate_per_second"`
+	// GenCPUSeconds is the CPU time of generating the corpus alone.
+	GenCPUSeconds float64 `json:"generate_cpu_seconds"`
+	IndexPerSec   float64 `json:"index_per_second"` // bulk load, without the merge
+	IndexSeconds  float64 `json:"index_seconds"`
+	// BuildCPUSeconds is the process CPU time (user+system, every core) of
+	// the load, generating the corpus included: steadier than the wall
+	// time on a shared machine.
+	BuildCPUSeconds float64 `json:"build_cpu_seconds"`
+	MergeSeconds    float64 `json:"merge_seconds"`
+	OpenSeconds     float64 `json:"open_seconds"` // opening the built index: loading the table
+	DiskBytes       int64   `json:"disk_bytes"`
+	PeakRSSBuild    int64   `json:"peak_rss_build_bytes"`
+	RSSServing      int64   `json:"rss_serving_bytes"` // resident after the searches
+	// PeakRSSServing is the largest resident set sampled (every 20 ms)
+	// from opening the built index to the end of the searches, after the
+	// build's garbage was returned to the system: what a serving process
+	// holds.
+	PeakRSSServing int64     `json:"peak_rss_serving_bytes"`
+	PeakRSS        int64     `json:"peak_rss_bytes"` // of the whole run
+	Index          []Latency `json:"index"`
+	IndexQPS       float64   `json:"index_qps"`
+	UpsertVisible  []float64 `json:"upsert_visible_ms"` // p50, max of upsert + search finding it
+	Postgres       *PGReport `json:"postgres,omitempty"`
 }
 
 // Query is one of issue 6's canonical queries, run i.
@@ -127,17 +144,29 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep := &Report{Creators: o.Creators, Cores: runtime.GOMAXPROCS(0)}
 
+	// The generator's own cost: the whole corpus generated and dropped, as
+	// the build will generate it, so the build's CPU can be split.
 	start := time.Now()
-	for i := 0; i < min(o.Creators, 20000); i++ {
-		Doc(o.Seed, i)
+	cpuG, _ := usage()
+	if err := CorpusParallel(ctx, o.Seed, o.Creators, runtime.GOMAXPROCS(0), func(index.Doc) error { return nil }); err != nil {
+		return nil, err
 	}
-	rep.GenPerSec = float64(min(o.Creators, 20000)) / time.Since(start).Seconds()
+	cpuG1, _ := usage()
+	rep.GenCPUSeconds = (cpuG1 - cpuG).Seconds()
+	rep.GenPerSec = float64(o.Creators) / time.Since(start).Seconds()
+	runtime.GC()
 
 	path := filepath.Join(o.Dir, "index")
+	stopProf, err := o.startCPUProfile("build.cpu.pprof")
+	if err != nil {
+		return nil, err
+	}
+	cpu0, _ := usage()
+	buildRSS := sampleRSS(o.profilePath("build.heap.pprof"))
 	o.logf("building the index of %d creators in %s", o.Creators, path)
 	done := 0
 	stats, err := index.Build(ctx, path, func(ctx context.Context, yield func(index.Doc) error) error {
-		return Corpus(o.Seed, o.Creators, func(d index.Doc) error {
+		return CorpusParallel(ctx, o.Seed, o.Creators, runtime.GOMAXPROCS(0), func(d index.Doc) error {
 			done++
 			if done%100000 == 0 {
 				o.logf("  %d indexed", done)
@@ -145,15 +174,23 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return yield(d)
 		})
 	}, nil)
+	stopProf()
 	if err != nil {
 		return nil, err
 	}
+	cpu1, _ := usage()
+	buildRSS.end()
+	rep.BuildCPUSeconds = (cpu1 - cpu0).Seconds()
 	rep.IndexSeconds = stats.Load.Seconds()
 	rep.IndexPerSec = float64(stats.Docs) / stats.Load.Seconds()
 	rep.MergeSeconds = stats.Compact.Seconds()
 	rep.DiskBytes = stats.Bytes
 	_, rep.PeakRSSBuild = usage()
+	// A server opens an index another process built: give the build's
+	// memory back before measuring what serving holds.
 	runtime.GC()
+	debug.FreeOSMemory()
+	serveRSS := sampleRSS("")
 
 	start = time.Now()
 	ix, err := index.OpenWith(path, index.Options{PollInterval: -1})
@@ -171,6 +208,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		return res.Total, nil
 	}
+	if stopProf, err = o.startCPUProfile("search.cpu.pprof"); err != nil {
+		return nil, err
+	}
 	for _, q := range Queries {
 		l, err := timeQuery(ctx, q.Name, q.Q, o.Warmup, o.Runs, search)
 		if err != nil {
@@ -182,11 +222,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if rep.IndexQPS, err = qps(ctx, o.Clients, o.PerQPS, search); err != nil {
 		return nil, err
 	}
+	stopProf()
 	o.logf("  %d clients: %.0f qps", o.Clients, rep.IndexQPS)
+	if err := o.writeHeapProfile("serve.heap.pprof"); err != nil {
+		return nil, err
+	}
 	if rep.UpsertVisible, err = upsertVisible(ix, o.Seed, o.Creators); err != nil {
 		return nil, err
 	}
 	rep.RSSServing = currentRSS()
+	rep.PeakRSSServing = serveRSS.end()
 	// Size on disk once the index is closed: right after a merge, files
 	// the merge made obsolete are still being removed.
 	ix.Close()
@@ -199,6 +244,91 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	_, rep.PeakRSS = usage()
 	return rep, nil
+}
+
+// startCPUProfile starts a CPU profile into ProfileDir/name; the returned
+// function stops it. Without ProfileDir both do nothing.
+func (o *Options) startCPUProfile(name string) (func(), error) {
+	if o.ProfileDir == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(filepath.Join(o.ProfileDir, name))
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeHeapProfile writes the live heap into ProfileDir/name.
+func (o *Options) writeHeapProfile(name string) error {
+	if o.ProfileDir == "" {
+		return nil
+	}
+	f, err := os.Create(filepath.Join(o.ProfileDir, name))
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	return nil
+}
+
+func (o *Options) profilePath(name string) string {
+	if o.ProfileDir == "" {
+		return ""
+	}
+	return filepath.Join(o.ProfileDir, name)
+}
+
+// rssSampler records the peak resident set while it runs; with a heap
+// profile path, it writes the heap there whenever the resident set passes
+// its last written peak by a tenth, so the file shows the heap near the
+// peak.
+type rssSampler struct {
+	stop, done chan struct{}
+	peak       int64
+}
+
+func sampleRSS(heapPath string) *rssSampler {
+	s := &rssSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		written := int64(0)
+		for {
+			if rss := currentRSS(); rss > s.peak {
+				s.peak = rss
+				if heapPath != "" && rss > written+written/10 {
+					written = rss
+					if f, err := os.Create(heapPath); err == nil {
+						pprof.WriteHeapProfile(f)
+						f.Close()
+					}
+				}
+			}
+			select {
+			case <-s.stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return s
+}
+
+// end stops the sampler and returns the peak.
+func (s *rssSampler) end() int64 {
+	close(s.stop)
+	<-s.done
+	return s.peak
 }
 
 type searchFunc func(ctx context.Context, q creator.Query, opts []index.SearchOption) (uint64, error)
@@ -356,8 +486,10 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "creators %d on %d cores\n", r.Creators, r.Cores)
 	fmt.Fprintf(w, "bulk index %.0f creators/s (%.1f s) + merge %.1f s; %.0f MB on disk (%.0f B/creator); open %.1f s\n",
 		r.IndexPerSec, r.IndexSeconds, r.MergeSeconds, float64(r.DiskBytes)/1e6, float64(r.DiskBytes)/float64(r.Creators), r.OpenSeconds)
-	fmt.Fprintf(w, "RSS: peak while building %.0f MB, serving %.0f MB, peak of the run %.0f MB\n",
-		float64(r.PeakRSSBuild)/1e6, float64(r.RSSServing)/1e6, float64(r.PeakRSS)/1e6)
+	fmt.Fprintf(w, "build CPU %.1f s = %.3f ms per creator, of which generating the corpus %.1f s (measured alone); the index's own %.3f ms per creator\n",
+		r.BuildCPUSeconds, 1000*r.BuildCPUSeconds/float64(r.Creators), r.GenCPUSeconds, 1000*(r.BuildCPUSeconds-r.GenCPUSeconds)/float64(r.Creators))
+	fmt.Fprintf(w, "RSS: peak while building %.0f MB; serving: peak %.0f MB, at the end %.0f MB; peak of the run %.0f MB\n",
+		float64(r.PeakRSSBuild)/1e6, float64(r.PeakRSSServing)/1e6, float64(r.RSSServing)/1e6, float64(r.PeakRSS)/1e6)
 	fmt.Fprintf(w, "upsert then search finds it: p50 %.1f ms, max %.1f ms\n", r.UpsertVisible[0], r.UpsertVisible[1])
 	fmt.Fprintln(w)
 	if r.Postgres == nil {
