@@ -111,6 +111,7 @@ func (c *column) termID(v string, add bool) uint32 {
 		return 0
 	}
 	id := uint32(len(c.terms))
+	v = strings.Clone(v) // see put
 	c.dict[v] = id
 	c.terms = append(c.terms, v)
 	c.post = append(c.post, roaring.New())
@@ -297,9 +298,12 @@ func (t *table) put(f *facts, off int64, n uint32) bool {
 	if had {
 		t.clearRow(ord)
 	} else {
+		// The table outlives the document: it keeps copies, not pieces
+		// of whatever buffer the caller decoded the document from.
+		id := strings.Clone(f.id)
 		ord = t.grow()
-		t.ords[f.id] = ord
-		t.ids[ord] = f.id
+		t.ords[id] = ord
+		t.ids[ord] = id
 	}
 	t.live.Add(ord)
 	t.recOff[ord], t.recLen[ord] = off, n
