@@ -144,15 +144,7 @@ func BrandName(i int) string { return brandName(i) }
 // brandsOfNiche are the brands that work in each niche: brand i belongs to
 // niche i mod len(niches), so every niche has about 70.
 func brandOfNiche(r *rand.Rand, niche int) int {
-	n := NumBrands / len(niches)
-	k := zipf(r, n, 1.1)
-	return niche + k*len(niches)
-}
-
-// zipf draws 0..n-1 with probability proportional to 1/(k+1)^s, from a
-// cumulative table built once per (n, s).
-func zipf(r *rand.Rand, n int, s float64) int {
-	return zipfTable(n, s).draw(r)
+	return niche + zBrands.draw(r)*len(niches)
 }
 
 // zipfCum is a cumulative Zipf table.
@@ -198,6 +190,7 @@ var (
 	zNiches  = zipfTable(len(niches), 0.8)
 	zGeneric = zipfTable(len(genericTags), 1)
 	zRare    = zipfTable(50000, 1.05)
+	zBrands  = zipfTable(NumBrands/len(niches), 1.1)
 )
 
 var cityCum = func() []float64 {
@@ -278,26 +271,31 @@ func Doc(seed uint64, i int) index.Doc {
 	for _, x := range ns {
 		c.Niches = append(c.Niches, niches[x].name)
 	}
-	var sb strings.Builder
-	words := func(n int) string {
-		sb.Reset()
-		sb.Grow(n * 8)
+	// Every generated text of the creator (bio, captions, post ids) goes
+	// into one arena, made a string once at the end: a creator is a few
+	// allocations, not one per post field, so the generator leaves the
+	// build's CPU and garbage collector to the index it measures. The
+	// random draws are the same, in the same order, as one string each.
+	ap := arenas.Get().(*[]byte)
+	arena := (*ap)[:0]
+	words := func(n int) span {
+		lo := len(arena)
 		for k := 0; k < n; k++ {
 			if k > 0 {
-				sb.WriteByte(' ')
+				arena = append(arena, ' ')
 			}
 			if r.IntN(3) == 0 {
-				sb.WriteString(common[r.IntN(len(common))])
+				arena = append(arena, common[r.IntN(len(common))]...)
 			} else {
 				k := ns[r.IntN(len(ns))]
-				sb.WriteString(niches[k].words[nicheZipf[k].words.draw(r)])
+				arena = append(arena, niches[k].words[nicheZipf[k].words.draw(r)]...)
 			}
 		}
-		return sb.String()
+		return span{lo, len(arena)}
 	}
 	word := niches[ns[0]].words[r.IntN(4)]
 	c.DisplayName = strings.ToUpper(handle[:1]) + handle[1:4] + " " + strings.ToUpper(word[:1]) + word[1:]
-	c.Bio = words(8 + r.IntN(12))
+	bio := words(8 + r.IntN(12))
 
 	// Followers, tier, ER.
 	tierIdx := 0
@@ -349,17 +347,23 @@ func Doc(seed uint64, i int) index.Doc {
 	// Posts: the analysis window.
 	n := 10 + r.IntN(21)
 	posts := make([]creator.Post, 0, n)
-	var last *time.Time
+	times := make([]time.Time, n)
+	tags := make([]string, 0, n*6)
+	texts := make([][2]span, n) // each post's id and caption
+	var last time.Time
 	for k := 0; k < n; k++ {
 		t := c.FetchedAt.Add(-time.Duration(r.IntN(88*24)) * time.Hour).Truncate(time.Hour)
-		p := creator.Post{ID: plat + ":" + strconv.Itoa(i*64+k), PublishedAt: &t, Caption: words(6 + r.IntN(15)),
-			FetchedAt: c.FetchedAt, SourceURL: c.URL}
-		if last == nil || t.After(*last) {
-			tt := t
-			last = &tt
+		times[k] = t
+		lo := len(arena)
+		arena = strconv.AppendInt(append(append(arena, plat...), ':'), int64(i*64+k), 10)
+		texts[k][0] = span{lo, len(arena)}
+		texts[k][1] = words(6 + r.IntN(15))
+		p := creator.Post{PublishedAt: &times[k], FetchedAt: c.FetchedAt, SourceURL: c.URL}
+		if k == 0 || t.After(last) {
+			last = t
 		}
 		nh := 2 + r.IntN(5)
-		p.Hashtags = make([]string, 0, nh)
+		first := len(tags)
 		for h := 0; h < nh; h++ {
 			var tag string
 			switch x := r.IntN(10); {
@@ -371,10 +375,11 @@ func Doc(seed uint64, i int) index.Doc {
 			default:
 				tag = "tag" + strconv.Itoa(zRare.draw(r))
 			}
-			if !slices.Contains(p.Hashtags, tag) {
-				p.Hashtags = append(p.Hashtags, tag)
+			if !slices.Contains(tags[first:], tag) {
+				tags = append(tags, tag)
 			}
 		}
+		p.Hashtags = tags[first:len(tags):len(tags)]
 		if r.IntN(5) == 0 {
 			b := brandOfNiche(r, ns[r.IntN(len(ns))])
 			class := creator.Organic
@@ -396,7 +401,16 @@ func Doc(seed uint64, i int) index.Doc {
 		}
 		posts = append(posts, p)
 	}
-	c.LastPostAt = last
+	if n > 0 {
+		c.LastPostAt = &last
+	}
+	text := string(arena)
+	*ap = arena
+	arenas.Put(ap)
+	c.Bio = bio.of(text)
+	for k := range posts {
+		posts[k].ID, posts[k].Caption = texts[k][0].of(text), texts[k][1].of(text)
+	}
 
 	a := &creator.Analysis{AnalyzedAt: c.FetchedAt}
 	if r.IntN(5) != 0 {
@@ -410,6 +424,14 @@ func Doc(seed uint64, i int) index.Doc {
 	c.Analysis = a
 	return index.Doc{Creator: c, Posts: posts}
 }
+
+// arenas hold the text arenas of Doc, reused.
+var arenas = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// span is a piece of a creator's text arena.
+type span struct{ lo, hi int }
+
+func (s span) of(text string) string { return text[s.lo:s.hi] }
 
 // Corpus yields creators 0..n-1 of seed, in order, and stops at the first
 // error yield returns.
