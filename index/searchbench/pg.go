@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -271,15 +270,15 @@ func runPostgres(ctx context.Context, o Options) (*PGReport, error) {
 	rep := &PGReport{}
 	o.logf("loading %d creators into PostgreSQL", o.Creators)
 	start := time.Now()
-	// The rows are generated ahead on every core, so that COPY measures
-	// PostgreSQL rather than the generator.
+	// The rows are read from the corpus file the index was built from,
+	// ahead of COPY.
 	gctx, stop := context.WithCancel(ctx)
 	defer stop()
 	rows := make(chan []any, 4096)
 	genErr := make(chan error, 1)
 	go func() {
 		defer close(rows)
-		genErr <- CorpusParallel(gctx, o.Seed, o.Creators, runtime.GOMAXPROCS(0), func(d index.Doc) error {
+		genErr <- ReadCorpus(gctx, o.pgCorpus, func(d index.Doc) error {
 			row, err := pgRow(d)
 			if err != nil {
 				return err
