@@ -38,6 +38,10 @@ const (
 	MetaSource = "source"
 	// MetaQuotaCost is the quota units a request costs (default 1).
 	MetaQuotaCost = "quota_cost"
+	// MetaRedirectedFrom is set by the crawler on the target of a
+	// redirect: the URLs that redirected to it, oldest first, separated
+	// by spaces. It bounds redirect chains (MaxRedirects) and cuts loops.
+	MetaRedirectedFrom = "redirected_from"
 )
 
 // Config sets how a crawl behaves. Zero durations and counts are not

@@ -474,3 +474,45 @@ func TestIdleHostsAreEvicted(t *testing.T) {
 		t.Error("a paused host must stay")
 	}
 }
+
+// A redirect on the same host is a request to that host like any other:
+// its target waits for the host's pacer. (net/http would follow it at
+// once, a second request the pacer never saw.)
+func TestSameOriginRedirectIsPaced(t *testing.T) {
+	clk := newFakeClock()
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/r": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/p", http.StatusFound) },
+		"/p": text("creator x"),
+	})
+	srv.clock = clk
+	cfg := testConfig()
+	cfg.RespectRobots = false
+	cfg.MaxIdleWait = time.Hour
+	cfg.HostRules = []HostRule{{Glob: "127.0.0.1:*", Rate: 0.25, Burst: 1}}
+	h := newHarness(t, cfg, WithClock(clk))
+	t0 := clk.Now()
+	wait := runAsync(t, h.c, srv.URL+"/r")
+	due := t0.Add(4 * time.Second)
+	if at := clk.waitTimer(t, clk.Now().Add(pollEvery+1)); at != due {
+		t.Fatalf("next dispatch at %v, want %v", at.Sub(t0), due.Sub(t0))
+	}
+	if got := strings.Join(srv.uris(), " "); got != "/r" {
+		t.Fatalf("before the host's next slot the server saw %q, want only /r", got)
+	}
+	clk.Advance(due.Sub(clk.Now()))
+	sum, err := wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []time.Duration
+	for _, h := range srv.requests(true) {
+		got = append(got, h.Clock.Sub(t0))
+	}
+	if fmt.Sprint(got) != "[0s 4s]" || sum.Pages != 1 {
+		t.Fatalf("requests at %v (want [0s 4s]), summary %+v", got, sum)
+	}
+	p := h.sink.byPath()["/p"]
+	if p == nil || p.Meta[MetaRedirectedFrom] != srv.URL+"/r" {
+		t.Fatalf("target page %+v, want it to name the URL that redirected to it", p)
+	}
+}

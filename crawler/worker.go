@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"code.dny.dev/ssrf"
@@ -93,13 +96,12 @@ func (r *run) newCollector() *colly.Collector {
 	return cc
 }
 
-// checkRedirect is the redirect policy of page fetches: same origin only
-// (another origin is queued as a request of its own), at most MaxRedirects,
-// no loops, http(s) only, within the URL length, and allowed by robots.txt.
+// checkRedirect is the redirect policy of page fetches: no redirect is
+// followed inside the request. Its target, when it is an http(s) URL
+// within the length limit, is queued as a request of its own (redirected),
+// so that the host's pacer, robots.txt, budgets and SSRF guard see every
+// request a redirect causes, on the same origin as on another one.
 func (c *Crawler) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) > c.cfg.MaxRedirects {
-		return fmt.Errorf("%w: more than %d", ErrTooManyRedirects, c.cfg.MaxRedirects)
-	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return fmt.Errorf("%w: redirect to scheme %q", ErrSSRF, req.URL.Scheme)
 	}
@@ -107,24 +109,11 @@ func (c *Crawler) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(target) > c.cfg.MaxURLLength {
 		return fmt.Errorf("%w: redirect target is %d bytes long", ErrTooManyRedirects, len(target))
 	}
-	for _, v := range via {
-		if v.URL.String() == target {
-			return fmt.Errorf("%w: back to %s", ErrRedirectLoop, target)
-		}
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
 	}
-	if originKey(req.URL) != originKey(via[0].URL) {
-		status := 0
-		if req.Response != nil {
-			status = req.Response.StatusCode
-		}
-		return &RedirectError{Status: status, Target: target}
-	}
-	if c.cfg.RespectRobots {
-		if rules := c.robots.Rules(originKey(req.URL), c.clock.Now()); rules != nil && !rules.Allowed(c.agent, pathQuery(req.URL)) {
-			return fmt.Errorf("%w: redirect to %s", ErrRobotsDenied, target)
-		}
-	}
-	return nil
+	return &RedirectError{Status: status, Target: target}
 }
 
 // errKind names the kind of a failed fetch.
@@ -415,19 +404,35 @@ func (r *run) fetchFailed(j job, ev *event, err error) {
 	}
 }
 
-// redirected queues the target of a redirect to another origin as a
-// request of its own, at the same depth, and finishes the item.
+// redirected queues the target of a redirect as a request of its own, at
+// the same depth, and finishes the item. The target carries the chain of
+// URLs that led to it (MetaRedirectedFrom): a chain longer than
+// MaxRedirects, or one that comes back to a URL already in it, ends in a
+// redirects error instead.
 func (r *run) redirected(j job, ev *event, re *RedirectError) {
 	c := r.c
 	it := j.item
 	now := c.clock.Now()
 	c.metrics.fetches.WithLabelValues(c.metrics.host(j.key), statusLabel(re.Status)).Inc()
 	u, reason := canonicalURL(re.Target, nil, c.cfg.MaxURLLength, c.cfg.MaxSegmentRepeats)
-	if reason != "" {
+	chain := append(strings.Fields(it.Meta[MetaRedirectedFrom]), it.URL)
+	switch {
+	case reason != "":
 		c.log.Info("redirect target refused", "url", it.URL, "target", re.Target, "reason", reason)
-	} else {
+	case len(chain) > c.cfg.MaxRedirects:
+		r.redirectFailed(it, ev, re.Status, fmt.Errorf("%w: more than %d", ErrTooManyRedirects, c.cfg.MaxRedirects))
+		return
+	case slices.Contains(chain, u.String()):
+		r.redirectFailed(it, ev, re.Status, fmt.Errorf("%w: back to %s", ErrRedirectLoop, u))
+		return
+	default:
+		meta := maps.Clone(it.Meta)
+		if meta == nil {
+			meta = map[string]string{}
+		}
+		meta[MetaRedirectedFrom] = strings.Join(chain, " ")
 		n, err := c.frontier.FrontierPush(r.ctx, r.id, []FrontierItem{{
-			URL: u.String(), Kind: it.Kind, Meta: it.Meta, Depth: it.Depth, Host: hostKey(u),
+			URL: u.String(), Kind: it.Kind, Meta: meta, Depth: it.Depth, Host: hostKey(u),
 		}}, now, c.cfg.Freshness)
 		if err != nil {
 			r.frontierErr(ev, it, err)
@@ -440,6 +445,17 @@ func (r *run) redirected(j job, ev *event, re *RedirectError) {
 		return
 	}
 	ev.success = true
+}
+
+// redirectFailed ends an item whose redirect chain is too long or loops.
+func (r *run) redirectFailed(it FrontierItem, ev *event, status int, err error) {
+	c := r.c
+	r.reportOutcome(it, status, KindRedirects, false)
+	r.countErr(KindRedirects, 1)
+	c.log.Info("fetch failed", "url", it.URL, "kind", KindRedirects, "err", err)
+	if err := c.frontier.FrontierDrop(r.ctx, it.ID, KindRedirects); err != nil {
+		r.frontierErr(ev, it, err)
+	}
 }
 
 // page decodes, parses and stores a 2xx response and queues its links.
