@@ -79,11 +79,19 @@ func checkDoc(d Doc) error {
 
 // prepare makes d ready for a generation. d has passed checkDoc.
 func (b *builder) prepare(d Doc, ch *chunker) (prep, error) {
+	p, _, err := b.prepareInto(d, ch, nil)
+	return p, err
+}
+
+// prepareInto is prepare with the log record appended to buf (the record
+// is a piece of the buffer returned), so a bulk load writes a batch's
+// records into one buffer it reuses (recBufs).
+func (b *builder) prepareInto(d Doc, ch *chunker, buf []byte) (prep, []byte, error) {
 	c := d.Creator
 	f := ch.x.extract(d)
 	for name, l := range map[string][]string{"niches": f.niches, "hashtags": f.hashtags, "brands": f.brands} {
 		if len(l) > maxValues {
-			return prep{}, creator.Invalid(name, "creator %s has %d distinct %s in its window; at most %d", c.ID, len(l), name, maxValues)
+			return prep{}, buf, creator.Invalid(name, "creator %s has %d distinct %s in its window; at most %d", c.ID, len(l), name, maxValues)
 		}
 	}
 	// The record leaves out the analysis evidence: it can be several times
@@ -93,15 +101,27 @@ func (b *builder) prepare(d Doc, ch *chunker) (prep, error) {
 	light.Analysis = nil
 	js, err := json.Marshal(&light)
 	if err != nil {
-		return prep{}, fmt.Errorf("index: encode creator %s: %w", c.ID, err)
+		return prep{}, buf, fmt.Errorf("index: encode creator %s: %w", c.ID, err)
+	}
+	var rec []byte
+	if buf == nil {
+		rec = encodeRecord(nil, c.ID, &f, js, f.captions)
+	} else {
+		start := len(buf)
+		buf = encodeRecord(buf, c.ID, &f, js, f.captions)
+		rec = buf[start:len(buf):len(buf)]
 	}
 	return prep{
 		id:   c.ID,
 		f:    f,
-		rec:  encodeRecord(nil, c.ID, &f, js, f.captions),
+		rec:  rec,
 		text: textDoc(ch, c.ID, c.DisplayName, c.Bio, f.captions),
-	}, nil
+	}, buf, nil
 }
+
+// recBufs are the record buffers of bulk-load jobs, reused once the
+// records are in the log.
+var recBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<20); return &b }}
 
 func prepDelete(id string) prep {
 	return prep{id: id, del: true, rec: encodeRecord(nil, id, nil, nil, nil)}

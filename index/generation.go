@@ -516,6 +516,10 @@ func (g *generation) writeText(ps []prep, end int64) error {
 					}
 					return
 				}
+				for _, i := range part {
+					releaseText(ps[i].text)
+					ps[i].text = nil
+				}
 			}
 		}()
 	}

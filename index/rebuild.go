@@ -72,6 +72,7 @@ func (b *builder) fill(ctx context.Context, g *generation, each Each, st *BuildS
 	type job struct {
 		docs []Doc
 		ps   []prep
+		recs *[]byte // the buffer ps's records are pieces of (recBufs)
 		err  error
 		done chan struct{}
 	}
@@ -96,14 +97,18 @@ func (b *builder) fill(ctx context.Context, g *generation, each Each, st *BuildS
 			defer b.release(ch)
 			for j := range work {
 				j.ps = make([]prep, len(j.docs))
+				j.recs = recBufs.Get().(*[]byte)
+				buf := (*j.recs)[:0]
 				for i, d := range j.docs {
-					p, err := b.prepare(d, ch)
+					p, grown, err := b.prepareInto(d, ch, buf)
+					buf = grown
 					if err != nil {
 						j.err = err
 						break
 					}
 					j.ps[i] = p
 				}
+				*j.recs = buf
 				j.docs = nil
 				close(j.done)
 			}
@@ -135,7 +140,10 @@ func (b *builder) fill(ctx context.Context, g *generation, each Each, st *BuildS
 				fail(j.err)
 				continue
 			}
-			if err := g.appendBulk(j.ps, &dups); err != nil {
+			err := g.appendBulk(j.ps, &dups)
+			// The log has copied the records (appendBulk drops them).
+			recBufs.Put(j.recs)
+			if err != nil {
 				fail(err)
 				continue
 			}
