@@ -42,7 +42,7 @@ func cmdBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 		d = tmp
 	}
 	rep, err := searchbench.Run(ctx, searchbench.Options{Creators: *n, Seed: *seed, Dir: d, Runs: *runs, Warmup: *warmup,
-		Clients: *clients, PerQPS: *perClient, PostgresDSN: *dsn, Log: stderr, ProfileDir: *profile})
+		Clients: *clients, PerQPS: *perClient, PostgresDSN: *dsn, Log: stderr, ProfileDir: *profile, BuildGC: bulkGC})
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,9 @@ func cmdReindex(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer st.Close()
+	restore := bulkGC()
 	stats, err := index.Build(ctx, indexPath(cfg), storeEach(st), nil)
+	restore()
 	if err != nil {
 		return fmt.Errorf("reindex %s: %w", indexPath(cfg), err)
 	}

@@ -39,6 +39,11 @@ type Options struct {
 	// a heap profile taken while serving (serve.heap.pprof).
 	ProfileDir string
 
+	// BuildGC, when set, is called before the build and the function it
+	// returns after it: the command's GC policy for bulk builds, the same
+	// one `creatorscout reindex` uses.
+	BuildGC func() (restore func())
+
 	pgCorpus string // the corpus file, once Run has written it
 }
 
@@ -184,6 +189,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	cpu0, _ := usage()
 	buildRSS := sampleRSS(o.profilePath("build.heap.pprof"))
 	o.logf("building the index of %d creators in %s", o.Creators, path)
+	restoreGC := func() {}
+	if o.BuildGC != nil {
+		restoreGC = o.BuildGC()
+	}
 	done := 0
 	stats, err := index.Build(ctx, path, func(ctx context.Context, yield func(index.Doc) error) error {
 		return ReadCorpus(ctx, corpus, func(d index.Doc) error {
@@ -194,6 +203,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return yield(d)
 		})
 	}, nil)
+	restoreGC()
 	stopProf()
 	if err != nil {
 		return nil, err
