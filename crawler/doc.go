@@ -18,8 +18,9 @@
 //     store): robots.txt copies (fresh for 24 h, a good copy standing in for
 //     30 days) and each run's snowball spend;
 //   - safety: an SSRF guard at connect time (code.dny.dev/ssrf), a body cap
-//     counted after decompression, header and total timeouts, a redirect
-//     limit with loop detection, and trap filters on every queued URL (length,
+//     counted after decompression, header and total timeouts, redirects
+//     queued as requests of their own (paced like any other) with a chain
+//     limit and loop detection, and trap filters on every queued URL (length,
 //     repeated path segments, session ids, depth, page budgets per run and
 //     per host);
 //   - decoding: every body reaches a source as valid UTF-8;
