@@ -103,14 +103,9 @@ func (b *builder) prepareInto(d Doc, ch *chunker, buf []byte) (prep, []byte, err
 	if err != nil {
 		return prep{}, buf, fmt.Errorf("index: encode creator %s: %w", c.ID, err)
 	}
-	var rec []byte
-	if buf == nil {
-		rec = encodeRecord(nil, c.ID, &f, js, f.captions)
-	} else {
-		start := len(buf)
-		buf = encodeRecord(buf, c.ID, &f, js, f.captions)
-		rec = buf[start:len(buf):len(buf)]
-	}
+	start := len(buf)
+	buf = encodeRecord(buf, c.ID, &f, js, f.captions) // sized exactly when buf is nil
+	rec := buf[start:len(buf):len(buf)]
 	return prep{
 		id:   c.ID,
 		f:    f,

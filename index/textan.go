@@ -133,9 +133,9 @@ func (c *chunker) frequencies(text string) (*freqSet, int) {
 	if cap(fs.slab) < len(c.touched) {
 		fs.slab = make([]bindex.TokenFreq, len(c.touched))
 	}
-	slab := fs.slab[:len(c.touched)]
+	fs.slab = fs.slab[:len(c.touched)] // releaseText clears exactly what was used
 	for i, id := range c.touched {
-		tf := &slab[i]
+		tf := &fs.slab[i]
 		tf.Term = c.terms[id]
 		tf.SetFrequency(int(c.counts[id]))
 		fs.m[c.strs[id]] = tf
