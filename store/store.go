@@ -18,7 +18,8 @@ import (
 
 	"github.com/creatorscout/creatorscout/creator"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -81,21 +82,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		"&_pragma=secure_delete(FAST)" +
 		"&_pragma=journal_size_limit(67108864)" +
 		"&_txlock=immediate"
-	w, err := sql.Open("sqlite", wdsn)
+	w, err := openWriter(ctx, wdsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
 	s.w = w
-	// Touch the writer first so the file exists and is in WAL mode before any
-	// reader connects.
-	if err := w.PingContext(ctx); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
 	var mode string
 	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		w.Close()
@@ -133,6 +124,42 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	s.r = r
 	return s, nil
+}
+
+// openWriter opens the single writer connection and touches it, so the
+// file exists and is in WAL mode before any reader connects. Switching a
+// fresh file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY
+// at once, without its busy handler, when another process is creating the
+// same file (TestOpenConcurrentFreshFile saw it about once in 100 opens);
+// that is retried until BusyTimeout.
+func openWriter(ctx context.Context, dsn string) (*sql.DB, error) {
+	deadline := time.Now().Add(BusyTimeout)
+	wait := 5 * time.Millisecond
+	for {
+		w, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, err
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		w.SetConnMaxIdleTime(0)
+		err = w.PingContext(ctx)
+		if err == nil {
+			return w, nil
+		}
+		w.Close()
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().Add(wait).After(deadline) {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }
 
 // Path returns the database file path.
