@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -228,9 +229,10 @@ func New(cfg Config, sources []source.Source, sink Sink, opts ...Option) (*Crawl
 	c.transport = newTransport(cfg, g, maxConns)
 	c.client = &limitTransport{base: c.transport, maxBody: cfg.MaxBodyBytes}
 	c.robotsClient = &http.Client{
-		Transport:     c.client,
-		Timeout:       cfg.RequestTimeout,
-		CheckRedirect: robotsRedirectPolicy,
+		Transport: c.client,
+		Timeout:   cfg.RequestTimeout,
+		// Each redirect is its own paced request (worker.go: fetchRobots).
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	m, err := newMetrics(o.registerer)
 	if err != nil {
@@ -298,17 +300,34 @@ func (c *Crawler) RunAs(ctx context.Context, runID int64, seeds []source.Request
 	return r.run(seeds)
 }
 
-// robotsRedirectPolicy follows at most robots.MaxRedirects redirects for
-// robots.txt, to any http(s) origin (the SSRF guard still applies at
-// connect time).
-func robotsRedirectPolicy(req *http.Request, via []*http.Request) error {
-	if len(via) > robots.MaxRedirects {
-		return errRobotsRedirects
+// robotsRedirect reads a robots.txt answer reached after hops redirects:
+// for a redirect with a Location it returns the next hop, which must be
+// http(s) (the SSRF guard applies when it is fetched, at connect time), or
+// errRobotsRedirects when it would be one more than robots.MaxRedirects.
+// Anything else is an answer: nil, nil.
+func robotsRedirect(resp *http.Response, hops int) (*url.URL, error) {
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+	default:
+		return nil, nil
 	}
-	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return fmt.Errorf("%w: redirect to scheme %q", ErrSSRF, req.URL.Scheme)
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return nil, nil // a 3xx that does not redirect: unreachable
 	}
-	return nil
+	next, err := resp.Request.URL.Parse(loc)
+	if err != nil {
+		return nil, fmt.Errorf("robots.txt: bad redirect Location %q: %w", loc, err)
+	}
+	if next.Scheme != "http" && next.Scheme != "https" {
+		return nil, fmt.Errorf("%w: redirect to scheme %q", ErrSSRF, next.Scheme)
+	}
+	if hops+1 > robots.MaxRedirects {
+		return nil, errRobotsRedirects
+	}
+	next.Fragment, next.RawFragment = "", ""
+	return next, nil
 }
 
 var errRobotsRedirects = errors.New("robots.txt: more than 5 redirects")

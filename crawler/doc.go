@@ -6,7 +6,8 @@
 //     MemFrontier otherwise), a dispatcher leases items into per-host
 //     queues, and a fixed pool of Config.Parallelism workers fetches them;
 //   - politeness: robots.txt per RFC 9309 (package crawler/robots) with
-//     Crawl-delay up to a cap, one pacer per host (pace.go: a
+//     Crawl-delay up to a cap, each of its up to 5 redirects a request of
+//     its own paced by its target's host, one pacer per host (pace.go: a
 //     golang.org/x/time/rate limiter consulted by reservation, so a late
 //     wake-up keeps its slot, plus a sliding window on send times that holds
 //     a host at Rate req/s to ceil(Rate) requests in any second; host:port,

@@ -3,6 +3,7 @@ package crawler
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -212,5 +213,105 @@ func TestCrawlDelayHonoured(t *testing.T) {
 		if gap := hits[i].At.Sub(hits[i-1].At); gap < 200*time.Millisecond {
 			t.Errorf("gap %d is %v, want about 250ms (Crawl-delay)", i, gap)
 		}
+	}
+}
+
+// A robots.txt redirect is a request like any other: the next hop waits
+// for the host's next slot.
+func TestRobotsRedirectIsPaced(t *testing.T) {
+	clk := newFakeClock()
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/robots.txt": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/real-robots.txt", http.StatusMovedPermanently)
+		},
+		"/real-robots.txt": text("User-agent: *", "Disallow: /private"),
+		"/page":            text(),
+		"/private":         text(),
+	})
+	srv.clock = clk
+	cfg := testConfig()
+	cfg.MaxIdleWait = time.Hour
+	cfg.HostRules = []HostRule{{Glob: "127.0.0.1:*", Rate: 0.25, Burst: 1}}
+	h := newHarness(t, cfg, WithClock(clk))
+	t0 := clk.Now()
+	wait := runAsync(t, h.c, srv.URL+"/page", srv.URL+"/private")
+	for i, want := range []string{"/robots.txt", "/robots.txt /real-robots.txt"} {
+		due := t0.Add(time.Duration(4*(i+1)) * time.Second)
+		if at := clk.waitTimer(t, clk.Now().Add(pollEvery+1)); at != due {
+			t.Fatalf("next dispatch at %v, want %v", at.Sub(t0), due.Sub(t0))
+		}
+		var seen []string
+		for _, hit := range srv.requests(true) {
+			seen = append(seen, hit.URI)
+		}
+		if got := strings.Join(seen, " "); got != want {
+			t.Fatalf("before %v the server saw %q, want %q", due.Sub(t0), got, want)
+		}
+		clk.Advance(due.Sub(clk.Now()))
+	}
+	sum, err := wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, hit := range srv.requests(true) {
+		got = append(got, fmt.Sprintf("%s@%v", hit.URI, hit.Clock.Sub(t0)))
+	}
+	if strings.Join(got, " ") != "/robots.txt@0s /real-robots.txt@4s /page@8s" || sum.RobotsDenied != 1 {
+		t.Fatalf("requests %v (want robots.txt, its target and the page 4s apart), summary %+v", got, sum)
+	}
+}
+
+// A robots.txt that redirects to another origin is fetched there under that
+// host's pacer, and its rules are the first origin's.
+func TestRobotsRedirectToAnotherOriginIsPacedThere(t *testing.T) {
+	clk := newFakeClock()
+	b := newServer(t, map[string]http.HandlerFunc{
+		"/robots.txt":   text("User-agent: *", "Disallow: /nothing"),
+		"/robots-a.txt": text("User-agent: *", "Disallow: /private"),
+		"/page":         text(),
+	})
+	a := newServer(t, map[string]http.HandlerFunc{
+		"/robots.txt": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, b.URL+"/robots-a.txt", http.StatusFound)
+		},
+		"/page":    text(),
+		"/private": text(),
+	})
+	a.clock, b.clock = clk, clk
+	cfg := testConfig()
+	cfg.MaxIdleWait = time.Hour
+	cfg.HostRules = []HostRule{{Glob: "127.0.0.1:*", Rate: 0.25, Burst: 1}}
+	h := newHarness(t, cfg, WithClock(clk))
+	t0 := clk.Now()
+	wait := runAsync(t, h.c, a.URL+"/page", a.URL+"/private", b.URL+"/page")
+	for _, due := range []time.Time{t0.Add(4 * time.Second), t0.Add(8 * time.Second)} {
+		if at := clk.waitTimer(t, clk.Now().Add(pollEvery+1)); at != due {
+			t.Fatalf("next dispatch at %v, want %v", at.Sub(t0), due.Sub(t0))
+		}
+		clk.Advance(due.Sub(clk.Now()))
+	}
+	sum, err := wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[string]time.Duration{}
+	var bClocks []time.Duration
+	for _, hit := range b.requests(true) {
+		at["b"+hit.URI] = hit.Clock.Sub(t0)
+		bClocks = append(bClocks, hit.Clock.Sub(t0))
+	}
+	for _, hit := range a.requests(true) {
+		at["a"+hit.URI] = hit.Clock.Sub(t0)
+	}
+	slices.Sort(bClocks)
+	if fmt.Sprint(bClocks) != "[0s 4s 8s]" || len(at) != 5 {
+		t.Fatalf("host b served %v at %v: want its robots.txt, a's robots.txt and its page, 4s apart", at, bClocks)
+	}
+	if _, ok := at["a/private"]; ok || sum.RobotsDenied != 1 {
+		t.Fatalf("a/private: a's rules (fetched from b) were not applied: %v, summary %+v", at, sum)
+	}
+	if at["a/page"] < at["b/robots-a.txt"] {
+		t.Fatalf("a/page fetched at %v, before a's robots.txt arrived (%v)", at["a/page"], at["b/robots-a.txt"])
 	}
 }

@@ -83,8 +83,12 @@ type hostState struct {
 	pausedUntil    time.Time
 	failures       int // consecutive transient failures
 	robotsFetching bool
-	delayFrom      *robots.Rules // the rules whose Crawl-delay is applied
-	lastActive     time.Time
+	// robotsHops: redirects of robots.txt fetches (this origin's or
+	// another's) that lead to this host. Each waits for a slot of this
+	// host's pacer like any other request.
+	robotsHops []job
+	delayFrom  *robots.Rules // the rules whose Crawl-delay is applied
+	lastActive time.Time
 
 	heapIdx int
 	readyAt time.Time
@@ -108,8 +112,13 @@ type job struct {
 	u      *url.URL
 	origin string
 	key    string
-	robots string    // robots.txt URL
+	robots string    // robots.txt URL (of this hop, for a redirected one)
 	mark   *paceMark // stamped when the response arrives (pace.go)
+	// robotsFor is the origin whose robots.txt a robots job fetches; it
+	// differs from origin (the host asked) after a redirect to another
+	// origin. hops counts the redirects followed so far.
+	robotsFor string
+	hops      int
 }
 
 type event struct {
@@ -126,6 +135,10 @@ type event struct {
 	pushed     int  // new frontier items
 	ssrf       bool // robots.txt fetch refused by the SSRF guard
 	fatal      error
+
+	robotsFor string   // of a robots job: whose robots.txt
+	redirect  *url.URL // of a robots job: the next hop, not yet fetched
+	hops      int      // redirects followed to reach redirect
 }
 
 func newRun(ctx context.Context, c *Crawler, id int64) *run {
@@ -444,11 +457,32 @@ func (r *run) dispatch() {
 // heap when it still has work it can do without waiting for an event.
 func (r *run) service(h *hostState, now time.Time) error {
 	cfg := &r.c.cfg
-	if h.inflight >= h.base.MaxConns || h.robotsFetching {
+	if h.inflight >= h.base.MaxConns || (h.robotsFetching && len(h.robotsHops) == 0) {
 		return nil // a finishing request puts it back
 	}
 	if now.Before(h.pausedUntil) {
 		return r.pause(h, h.pausedUntil, now, "paused")
+	}
+	if len(h.robotsHops) > 0 {
+		// A redirected robots.txt fetch goes first: some host's whole
+		// queue waits for it. It is paced here, as this host's request.
+		if !r.paced(h, now) {
+			return nil
+		}
+		j := h.robotsHops[0]
+		h.robotsHops[0] = job{}
+		h.robotsHops = h.robotsHops[1:]
+		j.origin, j.key, j.mark = h.origin, h.key, h.pace.take()
+		r.start1(h, j)
+		if (len(h.robotsHops) > 0 || len(h.queue) > 0) && h.inflight < h.base.MaxConns {
+			if at, ok := h.pace.ready(now); ok {
+				r.schedule(h, at)
+			}
+		}
+		return nil
+	}
+	if h.robotsFetching {
+		return nil
 	}
 	if reason, ok := r.skipped[h.origin]; ok {
 		return r.dropQueue(h, reason)
@@ -460,14 +494,14 @@ func (r *run) service(h *hostState, now time.Time) error {
 		case st.Fetch && r.needRobotsLoad(h):
 			// An earlier process may have left a copy (state.go).
 			h.robotsFetching = true
-			r.start1(h, job{kind: jobRobotsLoad, origin: h.origin, key: h.key, robots: h.robotsURL})
+			r.start1(h, job{kind: jobRobotsLoad, origin: h.origin, key: h.key, robots: h.robotsURL, robotsFor: h.origin})
 			return nil
 		case st.Fetch:
 			if !r.paced(h, now) {
 				return nil
 			}
 			h.robotsFetching = true
-			r.start1(h, job{kind: jobRobots, origin: h.origin, key: h.key, robots: h.robotsURL, mark: h.pace.take()})
+			r.start1(h, job{kind: jobRobots, origin: h.origin, key: h.key, robots: h.robotsURL, robotsFor: h.origin, mark: h.pace.take()})
 			return nil
 		case !st.BlockedUntil.IsZero():
 			return r.pause(h, st.BlockedUntil, now, "robots_unreachable")
@@ -685,8 +719,19 @@ func (r *run) handle(ev event) {
 	h.lastActive = now
 	if ev.kind == jobFetch {
 		delete(r.held, ev.item.ID)
-	} else {
-		h.robotsFetching = false
+	} else if owner := r.robotsOwner(ev, h, now); owner != h {
+		// A hop of another origin's robots.txt: this host only served it.
+		if ev.fatal != nil {
+			r.fail(ev.fatal)
+			return
+		}
+		if owner != nil && ev.ssrf {
+			r.skipSSRF(owner)
+		}
+		if len(h.queue)+len(h.robotsHops) > 0 && h.heapIdx < 0 {
+			r.schedule(h, now)
+		}
+		return
 	}
 	if ev.kind == jobRobotsLoad {
 		r.robotsLoaded[h.origin] = true
@@ -700,13 +745,7 @@ func (r *run) handle(ev event) {
 	}
 	switch {
 	case ev.ssrf:
-		if _, done := r.skipped[h.origin]; !done {
-			r.skipped[h.origin] = KindSSRF
-			r.mu.Lock()
-			r.sum.HostsSkipped = append(r.sum.HostsSkipped, h.key)
-			r.mu.Unlock()
-			r.c.log.Warn("host refused by the SSRF guard", "host", h.key)
-		}
+		r.skipSSRF(h)
 	case ev.canceled:
 		if ev.kind == jobFetch {
 			r.finishCanceled(ev.item, now)
@@ -753,9 +792,49 @@ func (r *run) handle(ev event) {
 			r.remember(h)
 		}
 	}
-	if len(h.queue) > 0 && h.heapIdx < 0 {
+	if len(h.queue)+len(h.robotsHops) > 0 && h.heapIdx < 0 {
 		r.schedule(h, now)
 	}
+}
+
+// robotsOwner settles the robots.txt part of ev, a robots job's report from
+// host h, and returns the host whose robots.txt it was (nil if that host
+// is gone). When the answer was a redirect, the next hop is queued on its
+// target's host, to go when that host's pacer lets it, and the owner stays
+// fetching; otherwise the owner's fetch is over.
+func (r *run) robotsOwner(ev event, h *hostState, now time.Time) *hostState {
+	owner := h
+	if ev.robotsFor != "" && ev.robotsFor != h.origin {
+		owner = r.hosts[ev.robotsFor]
+	}
+	if ev.redirect != nil && !ev.canceled && ev.fatal == nil {
+		th := r.host(ev.redirect, now)
+		th.robotsHops = append(th.robotsHops, job{kind: jobRobots, robots: ev.redirect.String(), robotsFor: ev.robotsFor, hops: ev.hops})
+		th.lastActive = now
+		if th.heapIdx < 0 {
+			r.schedule(th, now)
+		}
+		return owner
+	}
+	if owner != nil {
+		owner.robotsFetching = false
+		if owner != h && len(owner.queue) > 0 && owner.heapIdx < 0 {
+			r.schedule(owner, now)
+		}
+	}
+	return owner
+}
+
+// skipSSRF skips a host whose robots.txt the SSRF guard refused.
+func (r *run) skipSSRF(h *hostState) {
+	if _, done := r.skipped[h.origin]; done {
+		return
+	}
+	r.skipped[h.origin] = KindSSRF
+	r.mu.Lock()
+	r.sum.HostsSkipped = append(r.sum.HostsSkipped, h.key)
+	r.mu.Unlock()
+	r.c.log.Warn("host refused by the SSRF guard", "host", h.key)
 }
 
 // finishCanceled hands back an item whose fetch the end of the run cut.
@@ -863,7 +942,7 @@ func (r *run) sweep(now time.Time) {
 	}
 	r.nextSweep = now.Add(time.Minute)
 	for k, h := range r.hosts {
-		if len(h.queue) == 0 && h.inflight == 0 && h.heapIdx < 0 && !h.robotsFetching &&
+		if len(h.queue) == 0 && len(h.robotsHops) == 0 && h.inflight == 0 && h.heapIdx < 0 && !h.robotsFetching &&
 			!now.Before(h.pausedUntil) && now.Sub(h.lastActive) > r.c.cfg.IdleHostTTL {
 			delete(r.hosts, k)
 		}

@@ -499,9 +499,15 @@ func TestSSRFDNSRebinding(t *testing.T) {
 }
 
 // TestSSRFRedirectsNoConnection: an allowed origin (127.0.0.1 opened by
-// AllowedCIDRs) redirects into each vector; the target, whose listener is
-// on 127.0.0.2, is never reached.
+// AllowedCIDRs) redirects into each vector, from a page and from its
+// robots.txt; the target, whose listener is on 127.0.0.2, is never reached.
 func TestSSRFRedirectsNoConnection(t *testing.T) {
+	for _, from := range []string{"page", "robots.txt"} {
+		t.Run(from, func(t *testing.T) { testSSRFRedirects(t, from == "robots.txt") })
+	}
+}
+
+func testSSRFRedirects(t *testing.T, fromRobots bool) {
 	target := newCounter(t, "127.0.0.2:0")
 	p2 := target.port()
 	v6 := ipv6Loopback()
@@ -512,7 +518,7 @@ func TestSSRFRedirectsNoConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/robots.txt" {
+		if r.URL.Path == "/robots.txt" && !fromRobots {
 			http.NotFound(w, r)
 			return
 		}

@@ -89,8 +89,8 @@ func (r *run) saveRobots(j job, o robots.Outcome, status int, body []byte, now t
 	default:
 		body = nil
 	}
-	if err := c.state.SaveRobots(r.ctx, j.origin, body, status, now); err != nil && r.ctx.Err() == nil {
-		c.log.Warn("robots.txt: cannot save the copy for later runs", "origin", j.origin, "err", err)
+	if err := c.state.SaveRobots(r.ctx, j.robotsFor, body, status, now); err != nil && r.ctx.Err() == nil {
+		c.log.Warn("robots.txt: cannot save the copy for later runs", "origin", j.robotsFor, "err", err)
 	}
 }
 

@@ -159,12 +159,12 @@ func (r *run) worker() {
 
 // do runs one job and never panics.
 func (r *run) do(j job) (ev event) {
-	ev = event{kind: j.kind, origin: j.origin, item: j.item, mark: j.mark}
+	ev = event{kind: j.kind, origin: j.origin, item: j.item, mark: j.mark, robotsFor: j.robotsFor}
 	defer func() {
 		if p := recover(); p != nil {
 			r.c.log.Error("panic in a fetch", "url", j.item.URL, "panic", p, "stack", string(debug.Stack()))
 			r.countErr(KindPanic, 1)
-			ev = event{kind: j.kind, origin: j.origin, item: j.item, mark: j.mark}
+			ev = event{kind: j.kind, origin: j.origin, item: j.item, mark: j.mark, robotsFor: j.robotsFor}
 			if j.kind == jobFetch {
 				if err := r.c.frontier.FrontierDrop(r.ctx, j.item.ID, KindPanic); err != nil && r.ctx.Err() == nil {
 					ev.fatal = fmt.Errorf("crawler: drop %s: %w", j.item.URL, err)
@@ -183,13 +183,17 @@ func (r *run) do(j job) (ev event) {
 	return ev
 }
 
-// fetchRobots fetches, classifies and caches one origin's robots.txt.
+// fetchRobots fetches one hop of an origin's robots.txt: it classifies
+// and caches the answer, or, for a redirect, reports the next hop in
+// ev.redirect. The run queues that hop on its target's host, so each hop is
+// paced like any other request to that host (RFC 9309 §2.3.1.2: at most
+// robots.MaxRedirects of them).
 func (r *run) fetchRobots(j job, ev *event) {
 	c := r.c
 	now := c.clock.Now()
 	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, j.robots, nil)
 	if err != nil {
-		c.robots.Store(j.origin, now, robots.Unavailable, nil, time.Time{})
+		c.robots.Store(j.robotsFor, now, robots.Unavailable, nil, time.Time{})
 		return
 	}
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
@@ -197,6 +201,17 @@ func (r *run) fetchRobots(j job, ev *event) {
 	resp, err := c.robotsClient.Do(req)
 	if err == nil {
 		j.mark.stamp(c.clock.Now()) // the pacer counts from the answer (pace.go)
+		if next, rerr := robotsRedirect(resp, j.hops); next != nil || rerr != nil {
+			c.metrics.fetches.WithLabelValues(c.metrics.host(j.key), statusLabel(resp.StatusCode)).Inc()
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+			resp.Body.Close()
+			if next != nil {
+				ev.redirect, ev.hops = next, j.hops+1
+				c.log.Debug("robots.txt redirects", "url", j.robots, "to", next.String(), "hops", j.hops+1)
+				return
+			}
+			resp, err = nil, rerr
+		}
 	}
 	var (
 		outcome robots.Outcome
@@ -243,14 +258,14 @@ func (r *run) fetchRobots(j job, ev *event) {
 			d, ok = RetryAfter(header, now)
 		}
 		if !ok {
-			d = Backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, c.robots.Failures(j.origin), c.jitter())
+			d = Backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, c.robots.Failures(j.robotsFor), c.jitter())
 		}
 		retryAt = now.Add(d)
 		r.countErr(KindRobots, 1)
 		r.reportOutcome(FrontierItem{URL: j.robots}, status, kind, true)
 		c.log.Warn("robots.txt unreachable; host waits", "url", j.robots, "status", status, "kind", kind, "err", err, "retry_at", retryAt)
 	}
-	rules := c.robots.Store(j.origin, now, outcome, body, retryAt)
+	rules := c.robots.Store(j.robotsFor, now, outcome, body, retryAt)
 	r.saveRobots(j, outcome, status, body, now)
 	c.log.Debug("robots.txt", "url", j.robots, "status", status, "outcome", outcome.String(), "disallow_all", rules.DisallowsAll())
 }
