@@ -1,8 +1,12 @@
 package crawler
 
 import (
+	"bytes"
+	stdgzip "compress/gzip"
 	"context"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -50,3 +54,67 @@ func BenchmarkCrawlUnthrottled(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pages/s")
 }
+
+// BenchmarkGunzip inflates a 90 KB page of inline style and script (the
+// shape of the synthetic network's profile pages) with the standard
+// library's decoder and with the one limitTransport uses, side by side.
+func BenchmarkGunzip(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var page bytes.Buffer
+	page.WriteString("<style>")
+	for page.Len() < 45_000 {
+		fmt.Fprintf(&page, ".css-%x-D%x{margin:0 %dpx;color:#%06x}", r.Uint32(), r.Uint32()%1e6, r.IntN(9), r.IntN(1<<24))
+	}
+	page.WriteString("</style><script>window.__APP__={\"routes\":[")
+	for page.Len() < 90_000 {
+		fmt.Fprintf(&page, `{"id":"r%d","chunk":"%x.%x.js","preload":%t},`, r.IntN(1e5), r.Uint64(), r.Uint32(), r.IntN(2) == 0)
+	}
+	page.WriteString("]}</script>")
+	var gz bytes.Buffer
+	zw, _ := stdgzip.NewWriterLevel(&gz, stdgzip.BestSpeed)
+	_, _ = zw.Write(page.Bytes())
+	_ = zw.Close()
+	b.Logf("%d bytes, %d gzipped", page.Len(), gz.Len())
+	out := make([]byte, 32<<10)
+	run := func(b *testing.B, read func(io.Reader) (io.Reader, error)) {
+		b.SetBytes(int64(page.Len()))
+		for b.Loop() {
+			zr, err := read(bytes.NewReader(gz.Bytes()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for {
+				k, err := zr.Read(out)
+				n += k
+				if err == io.EOF {
+					break
+				} else if err != nil {
+					b.Fatal(err)
+				}
+			}
+			if n != page.Len() {
+				b.Fatalf("inflated %d bytes, want %d", n, page.Len())
+			}
+		}
+	}
+	b.Run("stdlib", func(b *testing.B) {
+		run(b, func(r io.Reader) (io.Reader, error) { return stdgzip.NewReader(r) })
+	})
+	b.Run("transport", func(b *testing.B) {
+		run(b, func(r io.Reader) (io.Reader, error) {
+			z := &lazyGzip{src: r}
+			return readerFunc(func(p []byte) (int, error) {
+				n, err := z.Read(p)
+				if err == io.EOF {
+					z.release()
+				}
+				return n, err
+			}), nil
+		})
+	})
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }

@@ -1,7 +1,6 @@
 package crawler
 
 import (
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -9,10 +8,12 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"code.dny.dev/ssrf"
+	"github.com/klauspost/compress/gzip"
 )
 
 // Errors a fetch can end with; errKind maps each to a RunSummary kind.
@@ -161,9 +162,15 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// gzipReaders keeps gzip readers (about 40 KB of decoder state each)
+// between responses.
+var gzipReaders sync.Pool
+
 // lazyGzip opens the gzip stream on the first Read, so a server that sends
 // headers and then stalls is caught by the request timeout while reading,
-// not inside RoundTrip.
+// not inside RoundTrip. It decodes with klauspost/compress, which inflates
+// about twice as fast as compress/gzip (BenchmarkGunzip), and gives its
+// reader back to gzipReaders on Close.
 type lazyGzip struct {
 	src io.Reader
 	zr  *gzip.Reader
@@ -175,8 +182,15 @@ func (z *lazyGzip) Read(p []byte) (int, error) {
 		return 0, z.err
 	}
 	if z.zr == nil {
-		zr, err := gzip.NewReader(z.src)
+		zr, _ := gzipReaders.Get().(*gzip.Reader)
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(z.src)
+		} else {
+			err = zr.Reset(z.src)
+		}
 		if err != nil {
+			gzipReaders.Put(zr)
 			if err == io.EOF {
 				z.err = io.EOF // an empty body (a 304, a HEAD)
 			} else {
@@ -192,6 +206,17 @@ func (z *lazyGzip) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// release gives the reader back; the stream reads as closed after.
+func (z *lazyGzip) release() {
+	if z.zr != nil {
+		gzipReaders.Put(z.zr)
+		z.zr = nil
+	}
+	z.err = errBodyClosed
+}
+
+var errBodyClosed = errors.New("read after the body was closed")
 
 // capBody fails with ErrTooLarge as soon as more than max bytes come out.
 type capBody struct {
@@ -215,4 +240,9 @@ func (b *capBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b *capBody) Close() error { return b.c.Close() }
+func (b *capBody) Close() error {
+	if z, ok := b.r.(*lazyGzip); ok {
+		z.release()
+	}
+	return b.c.Close()
+}
