@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/creatorscout/creatorscout/config"
@@ -386,9 +387,9 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 			return err
 		}
 		ceilings = append(ceilings, c)
-		fmt.Fprintf(stderr, "run %d: pipeline %d pages in %s = %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB (server CPU %.2f ms/page); ceiling %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB\n",
+		fmt.Fprintf(stderr, "run %d: pipeline %d pages in %s = %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB (server CPU %.2f ms/page); ceiling %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB; bare goquery parse %.0f pages/s, %.2f CPU ms/page\n",
 			i+1, m.Run.Summary.Pages, m.Wall.Round(10*time.Millisecond), m.pagesPerSec(), m.cpuPerPage(), mb(m.PeakRSS),
-			float64(m.ServerCPU.Microseconds())/1000/float64(max(1, m.Run.Summary.Pages)), c.PagesPerSec, c.CPUPerPage, mb(c.PeakRSS))
+			float64(m.ServerCPU.Microseconds())/1000/float64(max(1, m.Run.Summary.Pages)), c.PagesPerSec, c.CPUPerPage, mb(c.PeakRSS), c.Bare.PagesPerSec, c.Bare.CPUPerPage)
 	}
 	med := func(f func(i int) float64) float64 {
 		xs := make([]float64, o.Runs)
@@ -407,6 +408,10 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 	ceilCPU := med(func(i int) float64 { return ceilings[i].CPUPerPage })
 	ceilRSS := med(func(i int) float64 { return mb(ceilings[i].PeakRSS) })
 	mbps := med(func(i int) float64 { return ceilings[i].MBPerSec })
+	bare := med(func(i int) float64 { return ceilings[i].Bare.PagesPerSec })
+	bareCPU := med(func(i int) float64 { return ceilings[i].Bare.CPUPerPage })
+	bareRatio := med(func(i int) float64 { return crawls[i].pagesPerSec() / ceilings[i].Bare.PagesPerSec })
+	bareCPURatio := med(func(i int) float64 { return ceilings[i].Bare.CPUPerPage / crawls[i].cpuPerPage() })
 	// The ratio of each run, then their median: a run's crawl and ceiling
 	// share the machine's load of the moment.
 	ratio := med(func(i int) float64 { return crawls[i].pagesPerSec() / ceilings[i].PagesPerSec })
@@ -423,6 +428,8 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f %7.0f MB   (fetch, extract, analyse, store, index)\n", "pipeline", pps, cpp, rss)
 	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f %7.0f MB   (goquery + html extraction, %d workers, %.1f MB/s)\n", "parse ceiling", ceil, ceilCPU, ceilRSS, workers, mbps)
 	fmt.Fprintf(stdout, "  %-20s %8.0f%% %12.0f%%              (median of the runs' ratios; CPU: ceiling/pipeline per page)\n", "pipeline / ceiling", 100*ratio, 100*cpuRatio)
+	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f              (goquery.NewDocumentFromReader alone, same pages and workers)\n", "bare goquery parse", bare, bareCPU)
+	fmt.Fprintf(stdout, "  %-20s %8.0f%% %12.0f%%\n", "pipeline / bare", 100*bareRatio, 100*bareCPURatio)
 	fmt.Fprintf(stdout, "  synthetic network    %.2f CPU ms/page (in this command's process, not counted above)\n", srv)
 	fmt.Fprintf(stdout, "  last run             %d pages, %d creators new, %d posts, errors %v\n", last.Pages, last.CreatorsNew, last.Posts, last.Errors)
 	return nil
@@ -541,10 +548,14 @@ func fetchPage(ctx context.Context, client *http.Client, raw string) (*source.Pa
 type ceilingMeasure struct {
 	PagesPerSec float64 `json:"pages_per_sec"`
 	CPUPerPage  float64 `json:"cpu_ms_per_page"`
-	MBPerSec    float64 `json:"mb_per_sec"`
-	Creators    int     `json:"creators"` // read, a check that the parse did its work
-	Workers     int     `json:"workers"`
-	PeakRSS     int64   `json:"peak_rss"` // bytes, of the whole process
+	// Bare is the bare goquery parse over the same pages (no extraction);
+	// the fields above are goquery's parse plus the html source's
+	// extraction.
+	Bare     *ceilingMeasure `json:"bare,omitempty"`
+	MBPerSec float64         `json:"mb_per_sec"`
+	Creators int             `json:"creators"` // read, a check that the parse did its work
+	Workers  int             `json:"workers"`
+	PeakRSS  int64           `json:"peak_rss"` // bytes, of the whole process
 }
 
 // runCeilingChild runs `exe bench ceiling-child` over the pages saved in
@@ -613,11 +624,12 @@ func cmdBenchCeilingChild(ctx context.Context, args []string, stdout, stderr io.
 	return json.NewEncoder(stdout).Encode(c)
 }
 
-// parseCeiling parses every saved page with the html source on workers
-// goroutines: goquery's parse plus the source's extraction, nothing else.
-// Each page's body is read from bodies into a buffer of its own, as a
-// crawl reads it from its connection, so the process holds only the pages
-// being parsed.
+// parseCeiling measures two ceilings over the saved pages, one after the
+// other, on workers goroutines: the bare goquery parse
+// (goquery.NewDocumentFromReader, nothing else), then goquery's parse plus
+// the html source's extraction. Each page's body is read from bodies into a
+// buffer of its own, as a crawl reads it from its connection, so the
+// process holds only the pages being parsed.
 func parseCeiling(src source.Source, bodies io.ReaderAt, index []savedPage, workers int) (ceilingMeasure, error) {
 	pages := make([]*source.Page, len(index))
 	var bytesTotal int
@@ -629,8 +641,40 @@ func parseCeiling(src source.Source, bodies io.ReaderAt, index []savedPage, work
 		pages[i] = &source.Page{URL: u, Status: http.StatusOK, Header: http.Header{"Content-Type": {sp.ContentType}}}
 		bytesTotal += sp.Length
 	}
+	bare, nodes, err := timeParses(pages, bodies, index, workers, func(p *source.Page) int {
+		doc, err := goquery.NewDocumentFromReader(bytes.NewReader(p.Body))
+		if err != nil {
+			return 0
+		}
+		return len(doc.Nodes)
+	})
+	if err != nil {
+		return ceilingMeasure{}, err
+	}
+	c, creators, err := timeParses(pages, bodies, index, workers, func(p *source.Page) int {
+		if res, _ := src.Parse(p); res != nil {
+			return len(res.Creators)
+		}
+		return 0
+	})
+	if err != nil {
+		return ceilingMeasure{}, err
+	}
+	if nodes != len(pages) {
+		return ceilingMeasure{}, fmt.Errorf("bench ceiling: goquery parsed %d of %d pages", nodes, len(pages))
+	}
+	c.Bare = &bare
+	c.MBPerSec = float64(bytesTotal) / 1e6 / (float64(len(pages)) / c.PagesPerSec)
+	c.Creators, c.Workers = creators, workers
+	return c, nil
+}
+
+// timeParses runs parse over every page on workers goroutines and returns
+// the pages per second and CPU per page of the whole, and the sum of what
+// parse returned.
+func timeParses(pages []*source.Page, bodies io.ReaderAt, index []savedPage, workers int, parse func(*source.Page) int) (ceilingMeasure, int, error) {
 	var mu sync.Mutex
-	creators := 0
+	total := 0
 	var errs []error
 	next := make(chan int, workers)
 	var wg sync.WaitGroup
@@ -650,12 +694,10 @@ func parseCeiling(src source.Source, bodies io.ReaderAt, index []savedPage, work
 					err = fmt.Errorf("bench ceiling: read page %d: %w", i, rerr)
 				}
 				p.FetchedAt = time.Now().UTC()
-				if res, _ := src.Parse(&p); res != nil {
-					n += len(res.Creators)
-				}
+				n += parse(&p)
 			}
 			mu.Lock()
-			creators += n
+			total += n
 			errs = append(errs, err)
 			mu.Unlock()
 		}()
@@ -668,15 +710,12 @@ func parseCeiling(src source.Source, bodies io.ReaderAt, index []savedPage, work
 	wall := time.Since(start)
 	cpu1, _ := selfUsage()
 	if err := errors.Join(errs...); err != nil {
-		return ceilingMeasure{}, err
+		return ceilingMeasure{}, 0, err
 	}
 	return ceilingMeasure{
 		PagesPerSec: float64(len(pages)) / wall.Seconds(),
 		CPUPerPage:  float64((cpu1 - cpu0).Microseconds()) / 1000 / float64(len(pages)),
-		MBPerSec:    float64(bytesTotal) / 1e6 / wall.Seconds(),
-		Creators:    creators,
-		Workers:     workers,
-	}, nil
+	}, total, nil
 }
 
 // fillFrontier records a run and pushes n URLs into its frontier: the
