@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -75,6 +76,48 @@ func TestGzipBombIsCappedAfterDecompression(t *testing.T) {
 		t.Fatalf("the bomb is %d bytes compressed: it must fit under the cap", len(bomb))
 	}
 }
+
+// An incompressible gzip stream that never ends: the crawler stops
+// reading its compressed bytes at about the cap, not at the end of the
+// stream.
+func TestEndlessGzipStreamIsCapped(t *testing.T) {
+	var wrote atomic.Int64
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/endless": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Set("Content-Type", "text/html")
+			zw, _ := gzip.NewWriterLevel(writerFunc(func(p []byte) (int, error) {
+				n, err := w.Write(p)
+				wrote.Add(int64(n))
+				return n, err
+			}), gzip.NoCompression)
+			r8 := rand.New(rand.NewPCG(1, 1))
+			chunk := make([]byte, 32<<10)
+			for wrote.Load() < 256<<20 {
+				for i := range chunk {
+					chunk[i] = byte(r8.Uint32())
+				}
+				if _, err := zw.Write(chunk); err != nil {
+					return // the crawler hung up
+				}
+			}
+		},
+	})
+	cfg := testConfig()
+	cfg.MaxBodyBytes = 1 << 20
+	h := newHarness(t, cfg)
+	sum := h.run(t, srv.URL+"/endless")
+	if sum.Errors[KindTooLarge] != 1 || sum.Pages != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if n := wrote.Load(); n > 32<<20 {
+		t.Fatalf("the server wrote %d MB before the crawler hung up; the cap is 1 MB", n>>20)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // colly gunzips, after its own cap, any body whose Content-Type mentions
 // gzip or whose path ends in .xml.gz. The crawler switches that off: such a
