@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/creatorscout/creatorscout/crawler/source/internal/count"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/jsontree"
 	"github.com/creatorscout/creatorscout/crawler/source/internal/tags"
 	"github.com/creatorscout/creatorscout/creator"
 )
@@ -50,10 +51,8 @@ func (pg *page) readJSONLD() *ldData {
 		if raw == "" {
 			return
 		}
-		dec := json.NewDecoder(strings.NewReader(raw))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		v, err := jsontree.Decode(raw)
+		if err != nil {
 			pg.perr.Add("json-ld script %d: %s", i+1, jsonErr(err, raw))
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/creatorscout/creatorscout/crawler/source/internal/count"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/jsontree"
 	"github.com/creatorscout/creatorscout/crawler/source/internal/tags"
 	"github.com/creatorscout/creatorscout/creator"
 )
@@ -26,11 +27,10 @@ func (pg *page) readTikTok() *tiktokData {
 	if s.Length() == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(strings.NewReader(s.Text()))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
-		pg.perr.Add("tiktok rehydration: %s", jsonErr(err, s.Text()))
+	text := s.Text()
+	root, err := jsontree.Decode(text)
+	if err != nil {
+		pg.perr.Add("tiktok rehydration: %s", jsonErr(err, text))
 		return nil
 	}
 	scope, _ := obj(root)["__DEFAULT_SCOPE__"].(node)
