@@ -375,6 +375,9 @@ var (
 	labelLineRe    = regexp.MustCompile(`(?m)^[\s*•·\-–—|>\[(]*([\p{L} ]{2,16}?)\s*(?:[|:/\-–—*•·\])]|$)`)
 	labelBracketRe = regexp.MustCompile(`[\[(*]\s*([\p{L} ]{2,16}?)\s*[\])*]`)
 	labelSepRe     = regexp.MustCompile(`[|•·]\s*([\p{L} ]{2,16}?)\s*(?:[|•·]|$)`)
+	// labelNeeds: a character each label expression cannot match without
+	// (none for labelLineRe), so a caption without one skips it.
+	labelNeeds = [...]string{"", "[(*", "|•·"}
 	tagRe          = regexp.MustCompile(`#([\p{L}\p{N}\p{M}_]+)`)
 	mentionRe      = regexp.MustCompile(`@([\p{L}\p{N}_](?:[\p{L}\p{N}_.]*[\p{L}\p{N}_])?)`)
 	urlRe          = regexp.MustCompile(`(?:https?://)?(?:www\.)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(/[^\s)\]]*)?`)
@@ -597,7 +600,10 @@ func classifyPost(p *Post, bi *brandIndex) PostDisclosure {
 	}
 	cur := string(masked)
 	// 5. Labels.
-	for _, re := range []*regexp.Regexp{labelLineRe, labelBracketRe, labelSepRe} {
+	for i, re := range []*regexp.Regexp{labelLineRe, labelBracketRe, labelSepRe} {
+		if i > 0 && !strings.ContainsAny(cur, labelNeeds[i]) {
+			continue // the expression needs one of these characters
+		}
 		for _, m := range re.FindAllStringSubmatchIndex(cur, -1) {
 			w := strings.TrimSpace(cur[m[2]:m[3]])
 			class, ok := labelWords[w]
@@ -622,7 +628,11 @@ func classifyPost(p *Post, bi *brandIndex) PostDisclosure {
 		}
 	}
 	casedMasked := string(cm)
-	for _, m := range capsAdRe.FindAllStringSubmatchIndex(casedMasked, -1) {
+	var capsAds [][]int
+	if strings.Contains(casedMasked, "AD") {
+		capsAds = capsAdRe.FindAllStringSubmatchIndex(casedMasked, -1)
+	}
+	for _, m := range capsAds {
 		before := strings.TrimRight(casedMasked[:m[2]], " ")
 		after := strings.TrimLeft(casedMasked[m[3]:], " ")
 		if endsWithDigit(before) || startsWithDigit(after) {

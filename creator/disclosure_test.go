@@ -322,3 +322,21 @@ func FuzzClassifyDisclosure(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkClassifyPost classifies every caption of the disclosure cases
+// once per iteration.
+func BenchmarkClassifyPost(b *testing.B) {
+	data, err := os.ReadFile("testdata/disclosure_cases.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cs []disclosureCase
+	if err := json.Unmarshal(data, &cs); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		for _, c := range cs {
+			classifyCase(c)
+		}
+	}
+}
