@@ -3,6 +3,7 @@ package crawler
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -313,5 +314,37 @@ func TestRobotsRedirectToAnotherOriginIsPacedThere(t *testing.T) {
 	}
 	if at["a/page"] < at["b/robots-a.txt"] {
 		t.Fatalf("a/page fetched at %v, before a's robots.txt arrived (%v)", at["a/page"], at["b/robots-a.txt"])
+	}
+}
+
+// A robots.txt redirect to a host paused for longer than a lease does not
+// leave its origin waiting with it: that origin's robots.txt counts as
+// unreachable until the pause ends, and its own queue is looked at again.
+func TestRobotsRedirectToLongPausedHost(t *testing.T) {
+	clk := newFakeClock()
+	h := newHarness(t, testConfig(), WithClock(clk))
+	r := newRun(testCtx(t), h.c, 0)
+	defer r.cancel()
+	now := clk.Now()
+	au, _ := url.Parse("http://a.example/page")
+	bu, _ := url.Parse("http://b.example/robots-a.txt")
+	a, b := r.host(au, now), r.host(bu, now)
+	a.robotsFetching = true
+	a.queue = []queued{{item: FrontierItem{URL: au.String()}, u: au}}
+	r.buffered++
+	until := now.Add(2 * time.Hour)
+	b.pausedUntil = until
+	b.robotsHops = []job{{kind: jobRobots, robots: bu.String(), robotsFor: a.origin, hops: 1}}
+	if err := r.service(b, now); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.robotsHops) != 0 || a.robotsFetching || a.heapIdx < 0 {
+		t.Fatalf("hops left %d, a fetching %v, a scheduled %v: a must stop waiting for b", len(b.robotsHops), a.robotsFetching, a.heapIdx >= 0)
+	}
+	if st := h.c.robots.Lookup(a.origin, now); !st.BlockedUntil.Equal(until) {
+		t.Fatalf("a's robots.txt: %+v, want unreachable until b's pause ends (%v)", st, until)
+	}
+	if got := r.summary().Errors[KindRobots]; got != 1 {
+		t.Fatalf("robots errors %d, want 1", got)
 	}
 }

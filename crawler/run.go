@@ -653,11 +653,18 @@ func (r *run) pause(h *hostState, until, now time.Time, why string) error {
 	}
 	r.remember(h)
 	if h.pausedUntil.Sub(now) <= r.c.cfg.LeaseDuration/2 {
-		if len(h.queue) > 0 {
+		if len(h.queue)+len(h.robotsHops) > 0 {
 			r.schedule(h, h.pausedUntil)
 		}
 		return nil
 	}
+	// Redirected robots.txt fetches that lead here cannot wait that long:
+	// each origin they serve counts its robots.txt as unreachable until
+	// the pause ends (RFC 9309 §2.3.1.4: disallow all, retry later).
+	for _, j := range h.robotsHops {
+		r.robotsHopFailed(j, h, now)
+	}
+	h.robotsHops = nil
 	r.c.log.Info("host paused; its queue goes back to the frontier", "host", h.key, "until", h.pausedUntil, "why", why, "items", len(h.queue))
 	for len(h.queue) > 0 {
 		q := h.queue[0]
@@ -823,6 +830,22 @@ func (r *run) robotsOwner(ev event, h *hostState, now time.Time) *hostState {
 		}
 	}
 	return owner
+}
+
+// robotsHopFailed ends a redirected robots.txt fetch whose next hop, j,
+// cannot go to host h before h's pause ends: j's origin has its robots.txt
+// unreachable until then.
+func (r *run) robotsHopFailed(j job, h *hostState, now time.Time) {
+	r.c.robots.Store(j.robotsFor, now, robots.Unreachable, nil, h.pausedUntil)
+	r.countErr(KindRobots, 1)
+	r.reportOutcome(FrontierItem{URL: j.robots}, 0, KindRobots, true)
+	r.c.log.Warn("robots.txt redirects to a paused host; its origin waits", "url", j.robots, "for", j.robotsFor, "until", h.pausedUntil)
+	if owner := r.hosts[j.robotsFor]; owner != nil {
+		owner.robotsFetching = false
+		if len(owner.queue) > 0 && owner.heapIdx < 0 {
+			r.schedule(owner, now)
+		}
+	}
 }
 
 // skipSSRF skips a host whose robots.txt the SSRF guard refused.
