@@ -375,9 +375,6 @@ var (
 	labelLineRe    = regexp.MustCompile(`(?m)^[\s*•·\-–—|>\[(]*([\p{L} ]{2,16}?)\s*(?:[|:/\-–—*•·\])]|$)`)
 	labelBracketRe = regexp.MustCompile(`[\[(*]\s*([\p{L} ]{2,16}?)\s*[\])*]`)
 	labelSepRe     = regexp.MustCompile(`[|•·]\s*([\p{L} ]{2,16}?)\s*(?:[|•·]|$)`)
-	// labelNeeds: a character each label expression cannot match without
-	// (none for labelLineRe), so a caption without one skips it.
-	labelNeeds = [...]string{"", "[(*", "|•·"}
 	tagRe          = regexp.MustCompile(`#([\p{L}\p{N}\p{M}_]+)`)
 	mentionRe      = regexp.MustCompile(`@([\p{L}\p{N}_](?:[\p{L}\p{N}_.]*[\p{L}\p{N}_])?)`)
 	urlRe          = regexp.MustCompile(`(?:https?://)?(?:www\.)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(/[^\s)\]]*)?`)
@@ -386,6 +383,11 @@ var (
 	capsAdRe       = regexp.MustCompile(`(?:^|[^\p{L}\p{N}&/.#@])(AD)(?:[^\p{L}\p{N}&/]|$)`)
 	japaneseRe     = regexp.MustCompile(`[\p{Hiragana}\p{Katakana}]`)
 )
+
+// labelNeeds holds, for each label expression (labelLineRe, labelBracketRe,
+// labelSepRe), characters it cannot match without: a caption with none of
+// them skips it. labelLineRe can match any line.
+var labelNeeds = [...]string{"", "[(*", "|•·"}
 
 // tagClass is what a whole hashtag (folded, no '#') says.
 var tagClass = func() map[string]string {

@@ -100,86 +100,75 @@ func (d *decoder) literal(lit string) bool {
 }
 
 func (d *decoder) object() (any, bool) {
-	if d.depth++; d.depth > maxDepth {
-		return nil, false
-	}
-	d.i++ // {
 	m := map[string]any{}
-	d.space()
-	if d.i < len(d.s) && d.s[d.i] == '}' {
-		d.i++
-		d.depth--
-		return m, true
-	}
-	for {
+	more, ok := d.open('}')
+	for ok && more {
 		d.space()
 		if d.i >= len(d.s) || d.s[d.i] != '"' {
 			return nil, false
 		}
-		k, ok := d.str(true)
-		if !ok {
-			return nil, false
-		}
+		k, kok := d.str(true)
 		d.space()
-		if d.i >= len(d.s) || d.s[d.i] != ':' {
+		if !kok || d.i >= len(d.s) || d.s[d.i] != ':' {
 			return nil, false
 		}
 		d.i++
-		v, ok := d.value()
-		if !ok {
+		v, vok := d.value()
+		if !vok {
 			return nil, false
 		}
 		m[k] = v
-		d.space()
-		if d.i >= len(d.s) {
-			return nil, false
-		}
-		switch d.s[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			d.depth--
-			return m, true
-		default:
-			return nil, false
-		}
+		more, ok = d.next('}')
 	}
+	return m, ok
 }
 
 func (d *decoder) array() (any, bool) {
-	if d.depth++; d.depth > maxDepth {
-		return nil, false
-	}
-	d.i++ // [
 	a := make([]any, 0)
-	d.space()
-	if d.i < len(d.s) && d.s[d.i] == ']' {
-		d.i++
-		d.depth--
-		return a, true
-	}
-	for {
-		v, ok := d.value()
-		if !ok {
+	more, ok := d.open(']')
+	for ok && more {
+		v, vok := d.value()
+		if !vok {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.s) {
-			return nil, false
-		}
-		switch d.s[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			d.depth--
-			return a, true
-		default:
-			return nil, false
-		}
+		more, ok = d.next(']')
 	}
+	return a, ok
+}
+
+// open steps into the object or array at d.i: more is false when it is
+// empty (and then closed). ok is false past maxDepth.
+func (d *decoder) open(end byte) (more, ok bool) {
+	if d.depth++; d.depth > maxDepth {
+		return false, false
+	}
+	d.i++
+	d.space()
+	if d.i < len(d.s) && d.s[d.i] == end {
+		d.i++
+		d.depth--
+		return false, true
+	}
+	return true, true
+}
+
+// next reads what follows a member or element: a comma (more) or the end
+// of the object or array. ok is false for anything else.
+func (d *decoder) next(end byte) (more, ok bool) {
+	d.space()
+	switch {
+	case d.i >= len(d.s):
+		return false, false
+	case d.s[d.i] == ',':
+		d.i++
+		return true, true
+	case d.s[d.i] == end:
+		d.i++
+		d.depth--
+		return false, true
+	}
+	return false, false
 }
 
 // number reads a number with JSON's grammar, as a json.Number.
