@@ -824,12 +824,17 @@ func (r *run) robotsOwner(ev event, h *hostState, now time.Time) *hostState {
 		return owner
 	}
 	if owner != nil {
-		owner.robotsFetching = false
-		if owner != h && len(owner.queue) > 0 && owner.heapIdx < 0 {
-			r.schedule(owner, now)
-		}
+		r.robotsDone(owner, now)
 	}
 	return owner
+}
+
+// robotsDone ends owner's robots.txt fetch and looks at its queue again.
+func (r *run) robotsDone(owner *hostState, now time.Time) {
+	owner.robotsFetching = false
+	if len(owner.queue) > 0 && owner.heapIdx < 0 {
+		r.schedule(owner, now)
+	}
 }
 
 // robotsHopFailed ends a redirected robots.txt fetch whose next hop, j,
@@ -841,10 +846,7 @@ func (r *run) robotsHopFailed(j job, h *hostState, now time.Time) {
 	r.reportOutcome(FrontierItem{URL: j.robots}, 0, KindRobots, true)
 	r.c.log.Warn("robots.txt redirects to a paused host; its origin waits", "url", j.robots, "for", j.robotsFor, "until", h.pausedUntil)
 	if owner := r.hosts[j.robotsFor]; owner != nil {
-		owner.robotsFetching = false
-		if len(owner.queue) > 0 && owner.heapIdx < 0 {
-			r.schedule(owner, now)
-		}
+		r.robotsDone(owner, now)
 	}
 }
 
