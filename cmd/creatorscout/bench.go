@@ -641,12 +641,11 @@ func parseCeiling(src source.Source, bodies io.ReaderAt, index []savedPage, work
 		pages[i] = &source.Page{URL: u, Status: http.StatusOK, Header: http.Header{"Content-Type": {sp.ContentType}}}
 		bytesTotal += sp.Length
 	}
-	bare, nodes, err := timeParses(pages, bodies, index, workers, func(p *source.Page) int {
-		doc, err := goquery.NewDocumentFromReader(bytes.NewReader(p.Body))
-		if err != nil {
+	bare, parsed, err := timeParses(pages, bodies, index, workers, func(p *source.Page) int {
+		if _, err := goquery.NewDocumentFromReader(bytes.NewReader(p.Body)); err != nil {
 			return 0
 		}
-		return len(doc.Nodes)
+		return 1
 	})
 	if err != nil {
 		return ceilingMeasure{}, err
@@ -660,8 +659,8 @@ func parseCeiling(src source.Source, bodies io.ReaderAt, index []savedPage, work
 	if err != nil {
 		return ceilingMeasure{}, err
 	}
-	if nodes != len(pages) {
-		return ceilingMeasure{}, fmt.Errorf("bench ceiling: goquery parsed %d of %d pages", nodes, len(pages))
+	if parsed != len(pages) {
+		return ceilingMeasure{}, fmt.Errorf("bench ceiling: goquery parsed %d of %d pages", parsed, len(pages))
 	}
 	c.Bare = &bare
 	c.MBPerSec = float64(bytesTotal) / 1e6 / (float64(len(pages)) / c.PagesPerSec)
