@@ -721,7 +721,11 @@ func classifyPost(p *Post, bi *brandIndex) PostDisclosure {
 	}
 
 	// 8. Links.
-	for _, m := range urlRe.FindAllStringSubmatch(text, -1) {
+	var links [][]string
+	if mayHaveDomain(text) {
+		links = urlRe.FindAllStringSubmatch(text, -1)
+	}
+	for _, m := range links {
 		host := m[1]
 		full := host + m[2]
 		for _, h := range affiliateHosts {
@@ -1110,11 +1114,16 @@ func maskAddresses(caption string) (string, map[string]bool) {
 			b[i] = ' '
 		}
 	}
-	for _, m := range fediHandleRe.FindAllStringSubmatchIndex(caption, -1) {
-		blank(m[2], m[3])
+	if strings.Count(caption, "@") >= 2 { // a fediverse handle has two
+		for _, m := range fediHandleRe.FindAllStringSubmatchIndex(caption, -1) {
+			blank(m[2], m[3])
+		}
 	}
 	var domains map[string]bool
 	s := string(b)
+	if !mayHaveEmail(s) {
+		return s, nil
+	}
 	for _, m := range captionEmailRe.FindAllStringSubmatchIndex(s, -1) {
 		if domains == nil {
 			domains = map[string]bool{}
@@ -1124,6 +1133,47 @@ func maskAddresses(caption string) (string, map[string]bool) {
 	}
 	return string(b), domains
 }
+
+// mayHaveEmail reports whether s has an '@' right after a character that
+// can end the user part of an address (an ASCII letter, digit or '_', or a
+// non-ASCII one, which case folding may turn into one): captionEmailRe
+// cannot match without one, and an @mention has a space before it.
+func mayHaveEmail(s string) bool {
+	for i := strings.IndexByte(s, '@'); i >= 0; {
+		if i > 0 {
+			if c := s[i-1]; c >= utf8.RuneSelf || c == '_' || isASCIIAlnum(c) {
+				return true
+			}
+		}
+		j := strings.IndexByte(s[i+1:], '@')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// mayHaveDomain reports whether s has a '.' between a lower-case ASCII
+// letter or digit and two lower-case ASCII letters: urlRe cannot match
+// without one ("done. next" and "5.5k" have none).
+func mayHaveDomain(s string) bool {
+	for i := strings.IndexByte(s, '.'); i >= 0; {
+		if i > 0 && i+2 < len(s) && isLowerAlnum(s[i-1]) && isLower(s[i+1]) && isLower(s[i+2]) {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '.')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+func isLower(c byte) bool      { return 'a' <= c && c <= 'z' }
+func isLowerAlnum(c byte) bool { return isLower(c) || '0' <= c && c <= '9' }
+func isASCIIAlnum(c byte) bool { return isLowerAlnum(c) || 'A' <= c && c <= 'Z' }
 
 // brandHandle is the brand key of a mention from a post's list: lower
 // case, no '@', and for a fediverse handle ("glossier@mastodon.social")

@@ -340,3 +340,40 @@ func BenchmarkClassifyPost(b *testing.B) {
 		}
 	}
 }
+
+// The cheap checks in front of urlRe and captionEmailRe never skip a
+// caption the expression would match.
+func TestRegexGatesAreNecessary(t *testing.T) {
+	texts := []string{
+		"shop at glossier.com/x", "5.5k views. next", "mail me: jo@ex.co", "hi @brand and @friend@mastodon.social",
+		"KONTAKT: Jo@Example.COM", "\u212a@ex.com", "x@y", "a.b", "a.bc", "end.", ".de", "café@ex.com",
+	}
+	for _, c := range loadDisclosureCases(t) {
+		texts = append(texts, c.Caption, fold(c.Caption))
+	}
+	for _, s := range texts {
+		if urlRe.MatchString(s) && !mayHaveDomain(s) {
+			t.Errorf("mayHaveDomain(%q) is false, urlRe matches", s)
+		}
+		if captionEmailRe.MatchString(s) && !mayHaveEmail(s) {
+			t.Errorf("mayHaveEmail(%q) is false, captionEmailRe matches", s)
+		}
+		if fediHandleRe.MatchString(s) && strings.Count(s, "@") < 2 {
+			t.Errorf("%q: fediHandleRe matches with fewer than two @", s)
+		}
+	}
+}
+
+func FuzzRegexGates(f *testing.F) {
+	for _, s := range []string{"shop at glossier.com/x", "jo@ex.co", "\u212a@ex.com", "a.bc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if urlRe.MatchString(s) && !mayHaveDomain(s) {
+			t.Errorf("mayHaveDomain(%q) is false, urlRe matches", s)
+		}
+		if captionEmailRe.MatchString(s) && !mayHaveEmail(s) {
+			t.Errorf("mayHaveEmail(%q) is false, captionEmailRe matches", s)
+		}
+	})
+}
