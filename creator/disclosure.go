@@ -238,16 +238,40 @@ func prefixes(re *syntax.Regexp, need int) ([]string, bool) {
 	return nil, false
 }
 
-// wordStems maps the 1-3 byte prefixes at every word start of text (a
-// letter or digit after anything else, '#' included) to those starts.
-func wordStems(text string) map[string][]int {
-	m := make(map[string][]int, 64)
+// stemAlt names one gated alternative: discRules[rule].alts[alt].
+type stemAlt struct{ rule, alt int }
+
+// discStemIndex maps each stem of a gated alternative to the alternatives
+// it gates (an alternative listed once per time it lists the stem).
+var discStemIndex = func() map[string][]stemAlt {
+	m := map[string][]stemAlt{}
+	for ri, r := range discRules {
+		for ai, a := range r.alts {
+			for _, st := range a.stems {
+				m[st] = append(m[st], stemAlt{ri, ai})
+			}
+		}
+	}
+	return m
+}()
+
+// altStarts returns, for each gated alternative, the word starts of text
+// (a letter or digit after anything else, '#' included) whose first 1-3
+// bytes are one of its stems, once per stem: where the alternative is
+// tried. Alternatives with none are absent.
+func altStarts(text string) map[stemAlt][]int {
+	var m map[stemAlt][]int
 	prevWord := false
 	for i, r := range text {
 		isWord := unicode.IsLetter(r) || unicode.IsDigit(r)
 		if isWord && !prevWord {
 			for n := 1; n <= 3 && i+n <= len(text); n++ {
-				m[text[i:i+n]] = append(m[text[i:i+n]], i)
+				for _, ref := range discStemIndex[text[i:i+n]] {
+					if m == nil {
+						m = make(map[stemAlt][]int, 8)
+					}
+					m[ref] = append(m[ref], i)
+				}
 			}
 		}
 		prevWord = isWord
@@ -576,7 +600,7 @@ func classifyPost(p *Post, bi *brandIndex) PostDisclosure {
 	}
 
 	// Rule groups 1-4.
-	stems := wordStems(text)
+	starts := altStarts(text)
 	nonLatin := false
 	for _, r := range text {
 		if r >= 0x250 && unicode.IsLetter(r) {
@@ -584,12 +608,9 @@ func classifyPost(p *Post, bi *brandIndex) PostDisclosure {
 			break
 		}
 	}
-	for _, r := range discRules {
-		for _, a := range r.alts {
-			var at []int
-			for _, st := range a.stems {
-				at = append(at, stems[st]...)
-			}
+	for ri, r := range discRules {
+		for ai, a := range r.alts {
+			at := starts[stemAlt{ri, ai}]
 			if len(at) == 0 {
 				continue
 			}
