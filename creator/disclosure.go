@@ -978,6 +978,9 @@ type codeHit struct {
 // off", "mit dem Code LISA10", and not "dress code", "learning to code" or
 // "QR code".
 func findCodes(text, cased string) []codeHit {
+	if !hasAny(text, codeWordParts) {
+		return nil
+	}
 	var out []codeHit
 	for _, m := range codeWordRe.FindAllStringSubmatchIndex(text, -1) {
 		a, b := m[2], m[3]
@@ -1153,6 +1156,19 @@ func maskAddresses(caption string) (string, map[string]bool) {
 		blank(m[2], m[3])
 	}
 	return string(b), domains
+}
+
+// codeWordParts holds a piece of every word codeWordRe matches: a text
+// with none of them has no code word.
+var codeWordParts = []string{"cod", "kod", "koo", "coupon", "cup", "gutschein"}
+
+func hasAny(s string, parts []string) bool {
+	for _, p := range parts {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayHaveEmail reports whether s has an '@' right after a character that

@@ -361,6 +361,19 @@ func TestRegexGatesAreNecessary(t *testing.T) {
 		if fediHandleRe.MatchString(s) && strings.Count(s, "@") < 2 {
 			t.Errorf("%q: fediHandleRe matches with fewer than two @", s)
 		}
+		if codeWordRe.MatchString(s) && !hasAny(s, codeWordParts) {
+			t.Errorf("%q: codeWordRe matches, none of codeWordParts is in it", s)
+		}
+	}
+	// Every word of codeWordRe has a part.
+	words := regexp.MustCompile(`\((code\|[^)]*)\)`).FindStringSubmatch(codeWordRe.String())
+	if words == nil {
+		t.Fatalf("no word list in %s", codeWordRe)
+	}
+	for _, w := range strings.Split(words[1], "|") {
+		if !hasAny(w, codeWordParts) {
+			t.Errorf("code word %q has none of codeWordParts", w)
+		}
 	}
 }
 
