@@ -110,6 +110,9 @@ func (pg *page) readOG() *ogData {
 		title = pg.text("og", "twitter:title", meta["twitter:title"], maxField)
 	}
 	for _, s := range []string{title, desc} {
+		if !strings.Contains(s, "(@") {
+			continue // atHandleRe needs "(@"
+		}
 		if m := atHandleRe.FindStringSubmatch(s); m != nil {
 			og.handle = m[2]
 			name := strings.TrimSpace(m[1])
