@@ -728,10 +728,6 @@ func (r *run) handle(ev event) {
 		delete(r.held, ev.item.ID)
 	} else if owner := r.robotsOwner(ev, h, now); owner != h {
 		// A hop of another origin's robots.txt: this host only served it.
-		if ev.fatal != nil {
-			r.fail(ev.fatal)
-			return
-		}
 		if owner != nil && ev.ssrf {
 			r.skipSSRF(owner)
 		}
@@ -814,7 +810,7 @@ func (r *run) robotsOwner(ev event, h *hostState, now time.Time) *hostState {
 	if ev.robotsFor != "" && ev.robotsFor != h.origin {
 		owner = r.hosts[ev.robotsFor]
 	}
-	if ev.redirect != nil && !ev.canceled && ev.fatal == nil {
+	if ev.redirect != nil { // set only on an answer: never with canceled or fatal
 		th := r.host(ev.redirect, now)
 		th.robotsHops = append(th.robotsHops, job{kind: jobRobots, robots: ev.redirect.String(), robotsFor: ev.robotsFor, hops: ev.hops})
 		th.lastActive = now

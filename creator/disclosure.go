@@ -1162,15 +1162,6 @@ func maskAddresses(caption string) (string, map[string]bool) {
 // with none of them has no code word.
 var codeWordParts = []string{"cod", "kod", "koo", "coupon", "cup", "gutschein"}
 
-func hasAny(s string, parts []string) bool {
-	for _, p := range parts {
-		if strings.Contains(s, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // mayHaveEmail reports whether s has an '@' right after a character that
 // can end the user part of an address (an ASCII letter, digit or '_', or a
 // non-ASCII one, which case folding may turn into one): captionEmailRe
@@ -1246,6 +1237,15 @@ func foldCase(s string) string {
 		b.WriteString(f)
 	}
 	return b.String()
+}
+
+func hasAny(s string, parts []string) bool {
+	for _, p := range parts {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasAnyPrefix(s string, prefixes []string) bool {
