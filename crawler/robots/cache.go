@@ -159,15 +159,8 @@ func (c *Cache) Store(origin string, now time.Time, o Outcome, body []byte, retr
 		e = &entry{}
 		c.m[origin] = e
 	}
-	var r *Rules
-	switch o {
-	case Found:
-		r = Parse(body)
-	case Unavailable:
-		r = AllowAll()
-	case Forbidden:
-		r = DisallowAll()
-	default:
+	r, ok := rulesOf(o, body)
+	if !ok {
 		e.unreached = true
 		e.failures++
 		e.retryAt = retryAt
@@ -195,15 +188,8 @@ func (c *Cache) Has(origin string) bool {
 // It does nothing for Unreachable, or when the cache already holds origin
 // (what this process saw is newer). It reports whether it installed it.
 func (c *Cache) Restore(origin string, o Outcome, body []byte, at time.Time) bool {
-	var r *Rules
-	switch o {
-	case Found:
-		r = Parse(body)
-	case Unavailable:
-		r = AllowAll()
-	case Forbidden:
-		r = DisallowAll()
-	default:
+	r, ok := rulesOf(o, body)
+	if !ok {
 		return false
 	}
 	c.mu.Lock()
@@ -235,4 +221,18 @@ func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.m)
+}
+
+// rulesOf returns the rules a fetch outcome means; ok is false for
+// Unreachable, which means none.
+func rulesOf(o Outcome, body []byte) (r *Rules, ok bool) {
+	switch o {
+	case Found:
+		return Parse(body), true
+	case Unavailable:
+		return AllowAll(), true
+	case Forbidden:
+		return DisallowAll(), true
+	}
+	return nil, false
 }
