@@ -426,7 +426,7 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 	}
 	fmt.Fprintf(stdout, "  %-20s %9s %13s %10s\n", "", "pages/s", "CPU ms/page", "peak RSS")
 	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f %7.0f MB   (fetch, extract, analyse, store, index)\n", "pipeline", pps, cpp, rss)
-	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f %7.0f MB   (goquery + html extraction, %d workers, %.1f MB/s)\n", "parse ceiling", ceil, ceilCPU, ceilRSS, workers, mbps)
+	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f %7.0f MB   (html source: parse + extraction, %d workers, %.1f MB/s)\n", "parse ceiling", ceil, ceilCPU, ceilRSS, workers, mbps)
 	fmt.Fprintf(stdout, "  %-20s %8.0f%% %12.0f%%              (median of the runs' ratios; CPU: ceiling/pipeline per page)\n", "pipeline / ceiling", 100*ratio, 100*cpuRatio)
 	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f              (goquery.NewDocumentFromReader alone, same pages and workers)\n", "bare goquery parse", bare, bareCPU)
 	fmt.Fprintf(stdout, "  %-20s %8.0f%% %12.0f%%\n", "pipeline / bare", 100*bareRatio, 100*bareCPURatio)
@@ -626,8 +626,9 @@ func cmdBenchCeilingChild(ctx context.Context, args []string, stdout, stderr io.
 
 // parseCeiling measures two ceilings over the saved pages, one after the
 // other, on workers goroutines: the bare goquery parse
-// (goquery.NewDocumentFromReader, nothing else), then goquery's parse plus
-// the html source's extraction. Each page's body is read from bodies into a
+// (goquery.NewDocumentFromReader, nothing else), then the html source's
+// whole Parse: its own parse (htmldoc, which skims long script and style
+// text) and the extraction. Each page's body is read from bodies into a
 // buffer of its own, as a crawl reads it from its connection, so the
 // process holds only the pages being parsed.
 func parseCeiling(src source.Source, bodies io.ReaderAt, index []savedPage, workers int) (ceilingMeasure, error) {

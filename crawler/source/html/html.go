@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
+	"github.com/creatorscout/creatorscout/crawler/source/internal/htmldoc"
 	"github.com/creatorscout/creatorscout/crawler/source/internal/metarobots"
 	"github.com/creatorscout/creatorscout/creator"
 )
@@ -263,11 +264,12 @@ func (s *Source) Parse(p *source.Page) (res *source.Result, err error) {
 	if !looksLikeHTML(body) {
 		return res, fmt.Errorf("html: parse %s: body is not HTML: %w", perr.URL, source.ErrNotThisFormat)
 	}
-	doc, derr := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	root, derr := htmldoc.Parse(body)
 	if derr != nil {
 		perr.Add("document: %v", derr)
 		return res, perr
 	}
+	doc := goquery.NewDocumentFromNode(root)
 	if p.Status >= 400 {
 		perr.Add("http status %d", p.Status)
 	}
