@@ -399,10 +399,8 @@ func (r *run) fetchFailed(j job, ev *event, err error) {
 	}
 	kind := errKind(err)
 	c.metrics.fetches.WithLabelValues(c.metrics.host(j.key), kind).Inc()
-	r.reportOutcome(it, 0, kind, false)
-	r.countErr(kind, 1)
-	c.log.Info("fetch failed", "url", it.URL, "kind", kind, "err", err)
 	if transientKind(kind) {
+		r.failed(it, 0, kind, err)
 		ev.transient = kind
 		return
 	}
@@ -414,7 +412,21 @@ func (r *run) fetchFailed(j job, ev *event, err error) {
 		r.sum.RobotsDenied++
 		r.mu.Unlock()
 	}
-	if err := c.frontier.FrontierDrop(r.ctx, it.ID, kind); err != nil {
+	r.failedForGood(it, ev, 0, kind, err)
+}
+
+// failed reports and logs a fetch of it that failed with kind.
+func (r *run) failed(it FrontierItem, status int, kind string, err error) {
+	r.reportOutcome(it, status, kind, false)
+	r.countErr(kind, 1)
+	r.c.log.Info("fetch failed", "url", it.URL, "kind", kind, "err", err)
+}
+
+// failedForGood reports a fetch of it that failed for good with kind, and
+// takes it off the frontier.
+func (r *run) failedForGood(it FrontierItem, ev *event, status int, kind string, err error) {
+	r.failed(it, status, kind, err)
+	if err := r.c.frontier.FrontierDrop(r.ctx, it.ID, kind); err != nil {
 		r.frontierErr(ev, it, err)
 	}
 }
@@ -435,10 +447,10 @@ func (r *run) redirected(j job, ev *event, re *RedirectError) {
 	case reason != "":
 		c.log.Info("redirect target refused", "url", it.URL, "target", re.Target, "reason", reason)
 	case len(chain) > c.cfg.MaxRedirects:
-		r.redirectFailed(it, ev, re.Status, fmt.Errorf("%w: more than %d", ErrTooManyRedirects, c.cfg.MaxRedirects))
+		r.failedForGood(it, ev, re.Status, KindRedirects, fmt.Errorf("%w: more than %d", ErrTooManyRedirects, c.cfg.MaxRedirects))
 		return
 	case slices.Contains(chain, u.String()):
-		r.redirectFailed(it, ev, re.Status, fmt.Errorf("%w: back to %s", ErrRedirectLoop, u))
+		r.failedForGood(it, ev, re.Status, KindRedirects, fmt.Errorf("%w: back to %s", ErrRedirectLoop, u))
 		return
 	default:
 		meta := maps.Clone(it.Meta)
@@ -460,17 +472,6 @@ func (r *run) redirected(j job, ev *event, re *RedirectError) {
 		return
 	}
 	ev.success = true
-}
-
-// redirectFailed ends an item whose redirect chain is too long or loops.
-func (r *run) redirectFailed(it FrontierItem, ev *event, status int, err error) {
-	c := r.c
-	r.reportOutcome(it, status, KindRedirects, false)
-	r.countErr(KindRedirects, 1)
-	c.log.Info("fetch failed", "url", it.URL, "kind", KindRedirects, "err", err)
-	if err := c.frontier.FrontierDrop(r.ctx, it.ID, KindRedirects); err != nil {
-		r.frontierErr(ev, it, err)
-	}
 }
 
 // page decodes, parses and stores a 2xx response and queues its links.
