@@ -215,14 +215,15 @@ func (t *Tx) creatorPK(c *creator.Creator) (int64, error) {
 // ContactFacts returns the contact facts filed under creator id (see
 // Tx.ContactFacts); ENOTFOUND when no such creator is stored.
 func (s *Store) ContactFacts(ctx context.Context, id string) ([]creator.ContactFact, error) {
+	r := s.reader(ctx)
 	var pk int64
-	if err := s.r.QueryRowContext(ctx, qCreatorPK, id).Scan(&pk); err != nil {
+	if err := r.QueryRowContext(ctx, qCreatorPK, id).Scan(&pk); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, notFound("creator", id)
 		}
 		return nil, fmt.Errorf("store: contact facts of %s: %w", id, err)
 	}
-	rows, err := s.r.QueryContext(ctx, qContactFacts, pk)
+	rows, err := r.QueryContext(ctx, qContactFacts, pk)
 	if err != nil {
 		return nil, fmt.Errorf("store: contact facts of %s: %w", id, err)
 	}

@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"runtime"
 	"sync"
-	"weak"
 )
 
 // Statements the hot read paths run on the reader pool (a crawl runs them
@@ -29,28 +27,15 @@ func init() {
 
 var readQueries = []string{qCreatorByPID, qCreatorByID, qIDTaken, qCreatorPK, qHistory, qPostsByIDs, qPostsOf, qSeen, qContactFacts, qPreviewProbe}
 
-// readStmts maps each open Store (weakly, so a closed and dropped Store
-// goes away) to its prepared reader statements. The statements belong to
+// readStmtSet holds a Store's prepared reader statements. They belong to
 // the reader pool and close with it.
-var readStmts sync.Map // weak.Pointer[Store] -> *readStmtSet
-
 type readStmtSet struct {
 	once sync.Once
 	m    map[string]*sql.Stmt // nil when preparing failed: queries are then parsed per call
 }
 
 func (s *Store) readStmts(ctx context.Context) map[string]*sql.Stmt {
-	key := weak.Make(s)
-	v, ok := readStmts.Load(key)
-	if !ok {
-		var loaded bool
-		v, loaded = readStmts.LoadOrStore(key, &readStmtSet{})
-		if !loaded {
-			runtime.AddCleanup(s, func(k weak.Pointer[Store]) { readStmts.Delete(k) }, key)
-		}
-	}
-	set := v.(*readStmtSet)
-	set.once.Do(func() {
+	s.reads.once.Do(func() {
 		m := make(map[string]*sql.Stmt, len(readQueries))
 		for _, q := range readQueries {
 			st, err := s.r.PrepareContext(context.WithoutCancel(ctx), q)
@@ -62,9 +47,9 @@ func (s *Store) readStmts(ctx context.Context) map[string]*sql.Stmt {
 			}
 			m[q] = st
 		}
-		set.m = m
+		s.reads.m = m
 	})
-	return set.m
+	return s.reads.m
 }
 
 // readQ runs readQueries through the reader pool's prepared statements,

@@ -44,6 +44,7 @@ type Store struct {
 	now  func() time.Time
 
 	prepared map[string]*sql.Stmt // hotQueries, on w
+	reads    readStmtSet          // readQueries, on r, prepared at first use
 }
 
 // Option configures Open.
