@@ -23,19 +23,31 @@ var (
 // page, a link-in-bio page's text), deduplicated, in order of appearance.
 // Emails are lower-cased; links get https:// when they had no scheme.
 func ExtractContacts(text string) (emails, links []string) {
+	// Each expression runs only on a text holding what every match of it
+	// must (none of these characters has a case fold): an opening bracket
+	// for obfEmailRe, '@' for emailRe, "." or "://" for linkRe.
 	rest := text
-	for _, m := range obfEmailRe.FindAllStringSubmatch(text, -1) {
-		domain := dotRe.ReplaceAllString(m[2], ".")
-		emails = append(emails, strings.ToLower(m[1]+"@"+domain))
-		rest = strings.Replace(rest, m[0], " ", 1)
+	if strings.ContainsAny(text, "[({<") {
+		for _, m := range obfEmailRe.FindAllStringSubmatch(text, -1) {
+			domain := dotRe.ReplaceAllString(m[2], ".")
+			emails = append(emails, strings.ToLower(m[1]+"@"+domain))
+			rest = strings.Replace(rest, m[0], " ", 1)
+		}
 	}
-	for _, m := range emailRe.FindAllStringSubmatch(rest, -1) {
-		emails = append(emails, strings.ToLower(m[1]))
+	if strings.IndexByte(rest, '@') >= 0 {
+		ms := emailRe.FindAllStringSubmatch(rest, -1)
+		for _, m := range ms {
+			emails = append(emails, strings.ToLower(m[1]))
+		}
+		if len(ms) > 0 {
+			rest = emailRe.ReplaceAllString(rest, " ")
+		}
 	}
-	rest = emailRe.ReplaceAllString(rest, " ")
-	for _, m := range linkRe.FindAllString(rest, -1) {
-		if l, ok := NormalizeLink(m); ok {
-			links = append(links, l)
+	if strings.IndexByte(rest, '.') >= 0 || strings.Contains(rest, "://") {
+		for _, m := range linkRe.FindAllString(rest, -1) {
+			if l, ok := NormalizeLink(m); ok {
+				links = append(links, l)
+			}
 		}
 	}
 	return dedupe(emails), dedupeLinks(links)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -210,5 +211,75 @@ func TestContactPages(t *testing.T) {
 	}
 	if !IsLinkInBioHost("jane.carrd.co") || IsLinkInBioHost("notlinktr.ee") || IsLinkInBioHost("linktr.ee.evil.example") {
 		t.Error("IsLinkInBioHost")
+	}
+}
+
+// extractContactsUngated is ExtractContacts without its gates: every
+// expression runs on every text.
+func extractContactsUngated(text string) (emails, links []string) {
+	rest := text
+	for _, m := range obfEmailRe.FindAllStringSubmatch(text, -1) {
+		domain := dotRe.ReplaceAllString(m[2], ".")
+		emails = append(emails, strings.ToLower(m[1]+"@"+domain))
+		rest = strings.Replace(rest, m[0], " ", 1)
+	}
+	for _, m := range emailRe.FindAllStringSubmatch(rest, -1) {
+		emails = append(emails, strings.ToLower(m[1]))
+	}
+	rest = emailRe.ReplaceAllString(rest, " ")
+	for _, m := range linkRe.FindAllString(rest, -1) {
+		if l, ok := NormalizeLink(m); ok {
+			links = append(links, l)
+		}
+	}
+	return dedupe(emails), dedupeLinks(links)
+}
+
+func sameContacts(t *testing.T, text string) {
+	t.Helper()
+	e, l := ExtractContacts(text)
+	we, wl := extractContactsUngated(text)
+	if !reflect.DeepEqual(e, we) || !reflect.DeepEqual(l, wl) {
+		t.Errorf("ExtractContacts(%q) = %q, %q; without its gates %q, %q", text, e, l, we, wl)
+	}
+}
+
+// TestExtractContactsGates: the gates in front of the expressions never
+// change what ExtractContacts returns.
+func TestExtractContactsGates(t *testing.T) {
+	texts := []string{
+		"jo [at] ex [dot] com", "jo(at)ex.com", "jo<at>ex.co", "JO {AT} EX (DOT) IO", "x@y", "a@b.cd",
+		"http://localhost", "HTTP://EX.COM", "www.ex.com", "ex.com", "no contact", "", "ſ@ex.com", "\u212a@ex.com",
+	}
+	for _, c := range loadDisclosureCases(t) {
+		texts = append(texts, c.Caption, fold(c.Caption))
+	}
+	for _, s := range texts {
+		sameContacts(t, s)
+	}
+}
+
+func FuzzExtractContactsGates(f *testing.F) {
+	for _, s := range []string{"jo [at] ex [dot] com", "a@b.cd", "http://ex.com/x", "www.ex.com", "shop ex.io"} {
+		f.Add(s)
+	}
+	f.Fuzz(sameContacts)
+}
+
+// BenchmarkExtractContacts runs ExtractContacts and its ungated form over
+// the disclosure captions, side by side.
+func BenchmarkExtractContacts(b *testing.B) {
+	var texts []string
+	for _, c := range loadDisclosureCases(b) {
+		texts = append(texts, c.Caption)
+	}
+	for name, f := range map[string]func(string) ([]string, []string){"gated": ExtractContacts, "ungated": extractContactsUngated} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				for _, s := range texts {
+					f(s)
+				}
+			}
+		})
 	}
 }

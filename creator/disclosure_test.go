@@ -20,7 +20,7 @@ type disclosureCase struct {
 	Undisclosed  *bool  `json:"undisclosed"`
 }
 
-func loadDisclosureCases(t *testing.T) []disclosureCase {
+func loadDisclosureCases(t testing.TB) []disclosureCase {
 	t.Helper()
 	data, err := os.ReadFile("testdata/disclosure_cases.json")
 	if err != nil {
