@@ -308,6 +308,35 @@ func (f ContactFact) Normalize() (ContactFact, error) {
 	return f, nil
 }
 
+// ContactFactMaxAge is how long a contact fact stays good without its page
+// being read again, counted back from its creator's latest profile fetch.
+// A crawl that fetches a profile reads the contact pages it links to again
+// once they are older than the crawl's freshness, so a fact this much older
+// than its profile comes from a page the profile no longer links to, a
+// page that is gone, or one the crawler may no longer fetch. It is not
+// merged, and the store deletes it at the creator's next write.
+const ContactFactMaxAge = 30 * 24 * time.Hour
+
+// SplitContactFacts splits facts, in order, into those still good for a
+// creator whose profile was fetched at profileFetched, and the stale ones:
+// read more than ContactFactMaxAge before it. A zero profileFetched (a
+// creator stored without a fetch time) and a fact without a fetch time are
+// never stale.
+func SplitContactFacts(facts []ContactFact, profileFetched time.Time) (fresh, stale []ContactFact) {
+	if profileFetched.IsZero() {
+		return facts, nil
+	}
+	cutoff := profileFetched.Add(-ContactFactMaxAge)
+	for _, f := range facts {
+		if !f.FetchedAt.IsZero() && f.FetchedAt.Before(cutoff) {
+			stale = append(stale, f)
+		} else {
+			fresh = append(fresh, f)
+		}
+	}
+	return fresh, stale
+}
+
 // MergeContactFacts adds facts read from link-in-bio, about and contact
 // pages to c, after Analyze: each e-mail and link goes into the contact
 // evidence with the page it came from and that page's fetch time, links

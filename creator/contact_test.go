@@ -283,3 +283,22 @@ func BenchmarkExtractContacts(b *testing.B) {
 		})
 	}
 }
+
+func TestSplitContactFacts(t *testing.T) {
+	fetched := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	cutoff := fetched.Add(-ContactFactMaxAge)
+	at := func(t time.Time) ContactFact {
+		return ContactFact{Kind: ContactEmail, Value: "a@b.example", SourceURL: "https://p.example", FetchedAt: t}
+	}
+	facts := []ContactFact{at(cutoff.Add(-time.Nanosecond)), at(cutoff), at(fetched), at(time.Time{}), at(cutoff.Add(-time.Hour))}
+	fresh, stale := SplitContactFacts(facts, fetched)
+	if len(fresh) != 3 || !fresh[0].FetchedAt.Equal(cutoff) || !fresh[1].FetchedAt.Equal(fetched) || !fresh[2].FetchedAt.IsZero() {
+		t.Errorf("fresh %+v; want the facts at the cutoff, at the fetch and without a time", fresh)
+	}
+	if len(stale) != 2 || !stale[0].FetchedAt.Equal(cutoff.Add(-time.Nanosecond)) {
+		t.Errorf("stale %+v; want the two read before the cutoff, in order", stale)
+	}
+	if fresh, stale := SplitContactFacts(facts, time.Time{}); len(fresh) != len(facts) || stale != nil {
+		t.Errorf("a creator without a fetch time: fresh %d stale %d; want all fresh", len(fresh), len(stale))
+	}
+}

@@ -44,14 +44,13 @@ func (p *Pipeline) analyseAhead(ctx context.Context, w *pageWrite) {
 
 // previewAnalysed is the preview of upserting c and posts, analysed as the
 // commit's analyser (contacts.go) analyses: Analyze, then the creator's
-// stored contact facts merged. nil when no preview can be made: the commit
+// stored contact facts that are not stale merged. nil when no preview can be made: the commit
 // then says what is wrong, or analyses what it reads.
 func (p *Pipeline) previewAnalysed(ctx context.Context, c *creator.Creator, posts []creator.Post, now time.Time) *store.Preview {
 	pv, err := p.store.PreviewUpsert(ctx, c, posts, RecentPosts)
 	if err != nil {
 		return nil
 	}
-	creator.Analyze(pv.Creator, pv.Posts, pv.History, now, p.opts)
-	creator.MergeContactFacts(pv.Creator, pv.Facts)
+	p.analyseWithFacts(pv.Creator, pv.Posts, pv.History, pv.Facts, now)
 	return pv
 }

@@ -22,18 +22,41 @@ import (
 // recrawl, which rewrites the creators row, therefore keeps it.
 
 // analyser is the store.AnalyseFunc of a write transaction: Analyze, then
-// the creator's stored contact facts merged in (creator.MergeContactFacts).
+// the creator's stored contact facts merged in (analyseWithFacts).
 func (p *Pipeline) analyser(tx *store.Tx, now time.Time) store.AnalyseFunc {
 	return func(c *creator.Creator, posts []creator.Post, hist []creator.Snapshot) {
-		creator.Analyze(c, posts, hist, now, p.opts)
 		facts, err := tx.ContactFacts(c)
 		if err != nil {
 			// The facts stay stored; the next analysis merges them.
 			p.log.Warn("contact facts not merged", "id", c.ID, "err", err)
-			return
 		}
-		creator.MergeContactFacts(c, facts)
+		p.analyseWithFacts(c, posts, hist, facts, now)
 	}
+}
+
+// analyseWithFacts analyses c and merges in its contact facts but the
+// stale ones (creator.SplitContactFacts), which the commit then deletes
+// (dropStale).
+//
+// No field of c can hold a value an earlier merge took from a fact that is
+// stale now: a fact only turns stale when c's fetch time moves on, which
+// is a fetch of the profile, whose fields are then the profile's own.
+func (p *Pipeline) analyseWithFacts(c *creator.Creator, posts []creator.Post, hist []creator.Snapshot, facts []creator.ContactFact, now time.Time) {
+	facts, _ = creator.SplitContactFacts(facts, c.FetchedAt)
+	creator.Analyze(c, posts, hist, now, p.opts)
+	creator.MergeContactFacts(c, facts)
+}
+
+// dropStale deletes the stale contact facts of c, just stored.
+func (p *Pipeline) dropStale(tx *store.Tx, c *creator.Creator) error {
+	n, err := tx.DropStaleContactFacts(c)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	if n > 0 {
+		p.log.Info("stale contact facts deleted", "id", c.ID, "facts", n, "max_age", creator.ContactFactMaxAge.String())
+	}
+	return nil
 }
 
 // putContacts takes what a page means for contacts.
@@ -166,6 +189,9 @@ func (p *Pipeline) reanalyse(tx *store.Tx, id string, removed []creator.ContactF
 			return nil, nil
 		}
 		return nil, fmt.Errorf("ingest: store analysis of %s: %w", id, err)
+	}
+	if err := p.dropStale(tx, u.Creator); err != nil {
+		return nil, err
 	}
 	return &index.Doc{Creator: u.Creator, Posts: u.Posts}, nil
 }

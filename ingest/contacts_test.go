@@ -466,3 +466,81 @@ func TestContactPageSharedByAccounts(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleContactFactsExpire: a contact page not read again for
+// creator.ContactFactMaxAge while its creator's profile is still fetched
+// stops counting (no e-mail, no has_email) and its facts are deleted, with
+// the analysis made ahead of the write and inside it alike.
+func TestStaleContactFactsExpire(t *testing.T) {
+	for _, ahead := range []bool{true, false} {
+		t.Run(map[bool]string{true: "ahead", false: "in transaction"}[ahead], func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t)
+			f.p.noAhead = !ahead
+			c, res := profile("mira", 25000)
+			u, _ := url.Parse(c.URL)
+			putProfile := func(at time.Time) {
+				t.Helper()
+				_, res := profile("mira", 25000)
+				res.Creators[0].FetchedAt = at
+				for i := range res.Posts {
+					res.Posts[i].FetchedAt = at
+				}
+				if err := f.p.Put(ctx, &source.Page{URL: u, Status: 200, FetchedAt: at}, res); err != nil {
+					t.Fatal(err)
+				}
+				if err := f.p.Flush(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := f.p.Put(ctx, &source.Page{URL: u, Status: 200, FetchedAt: t0}, res); err != nil {
+				t.Fatal(err)
+			}
+			lt := "https://linktr.ee/mira.makes"
+			lu, _ := url.Parse(lt)
+			at := t0.Add(time.Minute)
+			page := &source.Page{URL: lu, Status: 200, FetchedAt: at, Meta: map[string]string{source.MetaCreatorID: c.ID}}
+			if err := f.p.Put(ctx, page, &source.Result{Contacts: []creator.ContactFact{
+				{CreatorID: c.ID, Kind: creator.ContactEmail, Value: "hello@miramakes.example", SourceURL: lt, FetchedAt: at},
+			}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.p.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			check := func(step string, want bool) {
+				t.Helper()
+				got, err := f.st.Creator(ctx, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				facts, err := f.st.ContactFacts(ctx, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if has := got.Email == "hello@miramakes.example" && len(emailEvidence(got)) == 1; has != want {
+					t.Errorf("%s: email %q evidence %q; want the page's: %v", step, got.Email, emailEvidence(got), want)
+				}
+				if (len(facts) == 1) != want {
+					t.Errorf("%s: stored facts %+v; want the page's: %v", step, facts, want)
+				}
+				if hasEmail(t, f.ix)[c.ID] != want {
+					t.Errorf("%s: has_email finds %s: %v, want %v", step, c.ID, !want, want)
+				}
+			}
+			check("page just read", true)
+			putProfile(at.Add(creator.ContactFactMaxAge - time.Hour))
+			check("profile fetched within the max age of the page", true)
+			if err := f.p.Refresh(ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			check("refreshed", true)
+			putProfile(at.Add(creator.ContactFactMaxAge + time.Hour))
+			check("profile fetched past the max age of the page", false)
+			if err := f.p.Refresh(ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			check("refreshed after", false)
+		})
+	}
+}

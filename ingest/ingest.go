@@ -234,6 +234,9 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 			analyse := p.analyser(tx, now) // contacts.go: Analyze, then the stored contact facts
 			stored := func(u *store.Upserted) error {
 				c := u.Creator
+				if err := p.dropStale(tx, c); err != nil {
+					return err
+				}
 				snap := creator.Snapshot{
 					CreatorID: c.ID, Day: now.Truncate(24 * time.Hour),
 					Followers: c.Followers, Following: c.Following, PostsCount: c.PostsCount,
@@ -399,6 +402,9 @@ func (p *Pipeline) Refresh(ctx context.Context, id string) error {
 			return fmt.Errorf("ingest: store analysis of %s: %w", id, err)
 		}
 		c = u.Creator
+		if err := p.dropStale(tx, c); err != nil {
+			return err
+		}
 		snap := creator.Snapshot{
 			CreatorID: c.ID, Day: now.Truncate(24 * time.Hour),
 			Followers: c.Followers, Following: c.Following, PostsCount: c.PostsCount,

@@ -36,10 +36,13 @@ const (
 	qContactInsert     = `INSERT INTO contact_facts (creator_pk, page_key, source_url, kind, value, seq, fetched_at)
 		VALUES (?,?,?,?,?,?,?) ON CONFLICT (creator_pk, source_url, kind, value) DO NOTHING`
 	qContactSources = `SELECT DISTINCT source_url FROM contact_facts WHERE creator_pk=?`
+	// qContactStale deletes creator pk's facts read before a time. Times
+	// are stored in one fixed-width UTC layout, so text order is time order.
+	qContactStale = `DELETE FROM contact_facts WHERE creator_pk=? AND fetched_at < ?`
 )
 
 func init() {
-	hotQueries = append(hotQueries, qContactFacts, qContactHolders, qContactCopy, qContactPageFacts, qContactDeletePage, qContactInsert)
+	hotQueries = append(hotQueries, qContactFacts, qContactHolders, qContactCopy, qContactPageFacts, qContactDeletePage, qContactInsert, qContactStale)
 }
 
 // PutContactFacts is PutContactPageFacts for a page the profile links to
@@ -147,6 +150,29 @@ func (t *Tx) ContactFacts(c *creator.Creator) ([]creator.ContactFact, error) {
 		return nil, fmt.Errorf("store: contact facts of %s: %w", c.ID, err)
 	}
 	return out, nil
+}
+
+// DropStaleContactFacts deletes the contact facts filed under c that
+// creator.SplitContactFacts calls stale for c's fetch time (found by id, or
+// by platform id when c was renamed in this transaction), and returns how
+// many went. A creator without a fetch time, or not stored, has none.
+func (t *Tx) DropStaleContactFacts(c *creator.Creator) (int, error) {
+	if c.FetchedAt.IsZero() {
+		return 0, nil
+	}
+	pk, err := t.creatorPK(c)
+	if err != nil || pk == 0 {
+		return 0, err
+	}
+	res, err := t.tx.ExecContext(t.ctx, qContactStale, pk, fmtTime(c.FetchedAt.Add(-creator.ContactFactMaxAge)))
+	if err != nil {
+		return 0, fmt.Errorf("store: stale contact facts of %s: %w", c.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: stale contact facts of %s: %w", c.ID, err)
+	}
+	return int(n), nil
 }
 
 // ContactPageHolders returns the ids of the creators holding facts filed

@@ -265,3 +265,50 @@ func TestContactFactsShared(t *testing.T) {
 		t.Errorf("copy to a creator not stored: %v, want ENOTFOUND", err)
 	}
 }
+
+// TestDropStaleContactFacts: the store deletes exactly what
+// creator.SplitContactFacts calls stale, to the nanosecond.
+func TestDropStaleContactFacts(t *testing.T) {
+	ctx := context.Background()
+	s := openT(t)
+	c := fullCreator("mira@social.example", "4242")
+	c.FetchedAt = t0.Add(creator.ContactFactMaxAge).Add(time.Hour)
+	mustUpsert(t, s, c, nil)
+	cutoff := c.FetchedAt.Add(-creator.ContactFactMaxAge)
+	pages := map[string]time.Time{
+		"https://linktr.ee/old":     cutoff.Add(-time.Nanosecond),
+		"https://linktr.ee/edge":    cutoff,
+		"https://linktr.ee/new":     cutoff.Add(time.Nanosecond),
+		"https://linktr.ee/older":   cutoff.Add(-999 * time.Millisecond),
+		"https://linktr.ee/current": c.FetchedAt,
+	}
+	var all []creator.ContactFact
+	for p, at := range pages {
+		f := fact(c.ID, p, creator.ContactEmail, "a@"+strings.TrimPrefix(p, "https://linktr.ee/")+".example", at)
+		if _, err := putFacts(t, s, c.ID, p, f); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, f)
+	}
+	var n int
+	if err := s.WriteTx(ctx, func(tx *Tx) error {
+		var err error
+		n, err = tx.DropStaleContactFacts(c)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ContactFacts(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, stale := creator.SplitContactFacts(all, c.FetchedAt)
+	if n != len(stale) || len(got) != len(fresh) {
+		t.Fatalf("deleted %d, kept %q; want %d deleted and %d kept", n, factStrings(got), len(stale), len(fresh))
+	}
+	for _, f := range got {
+		if f.FetchedAt.Before(cutoff) {
+			t.Errorf("kept %s read before the cutoff", f.SourceURL)
+		}
+	}
+}
