@@ -209,8 +209,8 @@ func (g *gazetteer) lookup(k string) []cand {
 	var cs []cand
 	seen := map[int32]bool{}
 	if a, ok := cityAliases[k]; ok {
-		for _, i := range g.byName[placeKey(a[0])] {
-			c := g.cities[i]
+		for _, i := range g.byName.get(g, placeKey(a[0])) {
+			c := g.city(i)
 			if c.Country == a[1] && (a[2] == "" || c.Admin1 == a[2]) {
 				cs = append(cs, cand{idx: i, nameMatch: true, why: []string{"alias " + k + " = " + a[0]}})
 				seen[i] = true
@@ -218,13 +218,13 @@ func (g *gazetteer) lookup(k string) []cand {
 			}
 		}
 	}
-	for _, i := range g.byName[k] {
+	for _, i := range g.byName.get(g, k) {
 		if !seen[i] {
 			seen[i] = true
 			cs = append(cs, cand{idx: i, nameMatch: true})
 		}
 	}
-	for _, i := range g.byAlt[k] {
+	for _, i := range g.byAlt.get(g, k) {
 		if !seen[i] {
 			seen[i] = true
 			cs = append(cs, cand{idx: i})
@@ -338,7 +338,7 @@ func (g *gazetteer) resolveSegment(seg, whole string, hints LocationHints) (*Loc
 	}
 	for i := range cands {
 		c := &cands[i]
-		p := g.cities[c.idx]
+		p := g.city(c.idx)
 		c.score = math.Log10(float64(p.Population) + 1)
 		if c.nameMatch {
 			c.score += 1.5
@@ -373,7 +373,7 @@ func (g *gazetteer) resolveSegment(seg, whole string, hints LocationHints) (*Loc
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 	best := cands[0]
-	bp := g.cities[best.idx]
+	bp := g.city(best.idx)
 	total := 0.0
 	for _, c := range cands {
 		total += math.Pow(10, c.score-best.score)
@@ -400,7 +400,7 @@ func (g *gazetteer) resolveSegment(seg, whole string, hints LocationHints) (*Loc
 		if len(ev.Alternatives) == 5 {
 			break
 		}
-		p := g.cities[c.idx]
+		p := g.city(c.idx)
 		ev.Alternatives = append(ev.Alternatives, fmt.Sprintf("%s (pop %d)", describePlace(p), p.Population))
 	}
 	ev.Confidence = loc.Confidence

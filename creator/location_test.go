@@ -1,7 +1,9 @@
 package creator
 
 import (
+	"hash/maphash"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -16,8 +18,8 @@ func TestGazetteerLoads(t *testing.T) {
 	}
 	g, _ := loadGazetteer()
 	// Every city >= 15k people, with a country, coordinates in range.
-	for _, c := range g.cities {
-		if c.Population < 15000 || len(c.Country) != 2 || math.Abs(c.Lat) > 90 || math.Abs(c.Lon) > 180 {
+	for i := range g.cities {
+		if c := g.city(int32(i)); c.Population < 15000 || len(c.Country) != 2 || math.Abs(c.Lat) > 90 || math.Abs(c.Lon) > 180 {
 			t.Fatalf("bad city %+v", c)
 		}
 	}
@@ -131,5 +133,31 @@ func BenchmarkResolveLocation(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ResolveLocation("📍 Austin, TX ✈️ NYC", LocationHints{Language: "en"})
+	}
+}
+
+// TestKeyIndexCollision: a key whose hash another key took is found in
+// other, and a hash that matches the wrong key finds nothing there.
+func TestKeyIndexCollision(t *testing.T) {
+	var tb textBuilder
+	x := buildIndex(&tb, map[string][]int32{"paris": {1, 2}, "lyon": {3}})
+	g := &gazetteer{text: tb.String()}
+	// As if "rome" hashed where "paris" is: its entry's key is not "rome".
+	x.slot[maphash.String(x.seed, "rome")] = x.slot[maphash.String(x.seed, "paris")]
+	if got := x.get(g, "rome"); got != nil {
+		t.Errorf("rome found %v through paris's entry", got)
+	}
+	x.other = map[string][]int32{"rome": {9}}
+	if got := x.get(g, "rome"); !slices.Equal(got, []int32{9}) {
+		t.Errorf("rome = %v, want [9] from other", got)
+	}
+	if got := x.get(g, "paris"); !slices.Equal(got, []int32{1, 2}) {
+		t.Errorf("paris = %v, want [1 2]", got)
+	}
+	if got := x.get(g, "lyon"); !slices.Equal(got, []int32{3}) || cap(got) != 1 {
+		t.Errorf("lyon = %v (cap %d), want [3] that cannot grow into another list", got, cap(got))
+	}
+	if x.len() != 3 {
+		t.Errorf("len %d, want 3", x.len())
 	}
 }
