@@ -2,8 +2,6 @@ package html
 
 import (
 	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -14,14 +12,7 @@ import (
 // FuzzParse feeds arbitrary bodies under a few page URLs and asserts what
 // must hold for any input: no panic, no negative count, valid UTF-8 out.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.html"))
-	for i, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(uint8(i), b)
-	}
+	sourcetest.AddFixtures(f, filepath.Join("testdata", "*.html"))
 	f.Add(uint8(0), []byte(`<script type="application/ld+json">{"@graph":[{"@type":"ProfilePage","mainEntity":{"@id":"#a"}},{"@id":"#a","@type":"Person","interactionStatistic":{"interactionType":"FollowAction","userInteractionCount":"-1"}}]}</script>`))
 	f.Add(uint8(1), []byte("<meta property=\"og:description\" content=\"9\xff9K Followers\">"))
 	pages := []string{
@@ -41,10 +32,7 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
-		var u *url.URL
-		if raw := pages[int(which)%len(pages)]; raw != "" {
-			u, _ = url.Parse(raw)
-		}
+		u := sourcetest.URLFor(pages, which)
 		var meta map[string]string
 		if which >= 128 { // a snowballed creator's page
 			meta = map[string]string{source.MetaSnowball: "1"}

@@ -2,8 +2,6 @@ package linkpage
 
 import (
 	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -15,14 +13,7 @@ import (
 // must hold for any input: no panic, the invariants of every source
 // (sourcetest.Check) and of contacts (checkContacts).
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.html"))
-	for i, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(uint8(i), b)
-	}
+	sourcetest.AddFixtures(f, filepath.Join("testdata", "*.html"))
 	f.Add(uint8(0), []byte(`<script id="__NEXT_DATA__">{"props":{"pageProps":{"account":{"socialLinks":[{"type":"EMAIL_ADDRESS","url":"mailto:a@b.co"}]}}}}</script>`))
 	f.Add(uint8(1), []byte(`<a href="/cdn-cgi/l/email-protection#5a3b1a">x</a><a href="/about">About</a>`))
 	f.Add(uint8(2), []byte("<p>x [at] y [dot] \xff</p>"))
@@ -39,10 +30,7 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
-		var u *url.URL
-		if raw := pages[int(which)%len(pages)]; raw != "" {
-			u, _ = url.Parse(raw)
-		}
+		u := sourcetest.URLFor(pages, which)
 		meta := forCreator("instagram:someone")
 		if which >= 128 {
 			meta[MetaContactHop] = "1"

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -377,15 +376,7 @@ func TestHTMLText(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*")
-	for _, file := range files {
-		if strings.HasSuffix(file, ".golden.json") {
-			continue
-		}
-		if b, err := os.ReadFile(file); err == nil {
-			f.Add(uint8(0), b)
-		}
-	}
+	sourcetest.AddFixtures(f, "testdata/*")
 	urls := []string{
 		"",
 		"https://kitchen.social/api/v1/accounts/lookup?acct=x",
@@ -399,9 +390,7 @@ func FuzzParse(f *testing.F) {
 		if which >= 128 { // a snowballed creator's page
 			page.Meta = map[string]string{source.MetaSnowball: "2"}
 		}
-		if u := urls[int(which)%len(urls)]; u != "" {
-			page.URL, _ = url.Parse(u)
-		}
+		page.URL = sourcetest.URLFor(urls, which)
 		res, err := src.Parse(page)
 		sourcetest.Check(t, page, res, err, want)
 		src.Detect(page.URL, body)

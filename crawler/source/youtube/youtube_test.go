@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -364,15 +363,7 @@ func TestSearchBatches(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*")
-	for _, file := range files {
-		if strings.HasSuffix(file, ".golden.json") {
-			continue
-		}
-		if b, err := os.ReadFile(file); err == nil {
-			f.Add(uint8(0), b)
-		}
-	}
+	sourcetest.AddFixtures(f, "testdata/*")
 	urls := []string{
 		"",
 		"https://www.googleapis.com/youtube/v3/channels?id=UCx&key=" + testKey,
@@ -388,9 +379,7 @@ func FuzzParse(f *testing.F) {
 		if which >= 128 {
 			page.Meta = snowballed
 		}
-		if u := urls[int(which)%len(urls)]; u != "" {
-			page.URL, _ = url.Parse(u)
-		}
+		page.URL = sourcetest.URLFor(urls, which)
 		res, err := src.Parse(page)
 		sourcetest.Check(t, page, res, err, want)
 		src.Detect(page.URL, body)

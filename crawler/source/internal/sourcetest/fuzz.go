@@ -1,0 +1,44 @@
+package sourcetest
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// AddFixtures seeds f with every file matching pattern but the golden
+// files (and directories, such as a fuzz corpus), each as (its index, its bytes): the fuzz targets' (which uint8,
+// body []byte) arguments.
+func AddFixtures(f *testing.F, pattern string) {
+	f.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil || len(files) == 0 {
+		f.Fatalf("fixtures %s: none (%v)", pattern, err)
+	}
+	for i, name := range files {
+		if fi, err := os.Stat(name); strings.HasSuffix(name, ".golden.json") || (err == nil && fi.IsDir()) {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), b)
+	}
+}
+
+// URLFor returns the URL a fuzz input's which picks from urls, nil for an
+// empty one (a page without a URL).
+func URLFor(urls []string, which uint8) *url.URL {
+	raw := urls[int(which)%len(urls)]
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		panic("sourcetest: bad fuzz URL " + raw)
+	}
+	return u
+}
