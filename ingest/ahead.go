@@ -30,7 +30,7 @@ func (p *Pipeline) analyseAhead(ctx context.Context, w *pageWrite) {
 	}
 	for i := range w.creators {
 		cw := &w.creators[i]
-		cw.ahead = p.previewAnalysed(ctx, &cw.c, cw.posts, w.now)
+		cw.ahead, cw.stale = p.previewAnalysed(ctx, &cw.c, cw.posts, w.now)
 	}
 	for i := range w.orphans {
 		ow := &w.orphans[i]
@@ -38,19 +38,19 @@ func (p *Pipeline) analyseAhead(ctx context.Context, w *pageWrite) {
 		if err != nil {
 			continue // not stored (yet): the commit decides
 		}
-		ow.ahead = p.previewAnalysed(ctx, c, ow.posts, w.now)
+		ow.ahead, ow.stale = p.previewAnalysed(ctx, c, ow.posts, w.now)
 	}
 }
 
 // previewAnalysed is the preview of upserting c and posts, analysed as the
 // commit's analyser (contacts.go) analyses: Analyze, then the creator's
-// stored contact facts that are not stale merged. nil when no preview can be made: the commit
-// then says what is wrong, or analyses what it reads.
-func (p *Pipeline) previewAnalysed(ctx context.Context, c *creator.Creator, posts []creator.Post, now time.Time) *store.Preview {
+// stored contact facts merged, but the stale ones, which it reports for
+// the commit to delete. nil when no preview can be made: the commit then
+// says what is wrong, or analyses what it reads.
+func (p *Pipeline) previewAnalysed(ctx context.Context, c *creator.Creator, posts []creator.Post, now time.Time) (pv *store.Preview, stale bool) {
 	pv, err := p.store.PreviewUpsert(ctx, c, posts, RecentPosts)
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	p.analyseWithFacts(pv.Creator, pv.Posts, pv.History, pv.Facts, now)
-	return pv
+	return pv, p.analyseWithFacts(pv.Creator, pv.Posts, pv.History, pv.Facts, now)
 }

@@ -30,24 +30,30 @@ func (p *Pipeline) analyser(tx *store.Tx, now time.Time) store.AnalyseFunc {
 			// The facts stay stored; the next analysis merges them.
 			p.log.Warn("contact facts not merged", "id", c.ID, "err", err)
 		}
-		p.analyseWithFacts(c, posts, hist, facts, now)
+		if p.analyseWithFacts(c, posts, hist, facts, now) {
+			if err := p.dropStale(tx, c); err != nil {
+				// They stay stored, and left out; the next write deletes them.
+				p.log.Warn("stale contact facts not deleted", "id", c.ID, "err", err)
+			}
+		}
 	}
 }
 
 // analyseWithFacts analyses c and merges in its contact facts but the
-// stale ones (creator.SplitContactFacts), which the commit then deletes
-// (dropStale).
+// stale ones (creator.SplitContactFacts), and reports whether there were
+// stale ones, for the transaction to delete (dropStale).
 //
 // No field of c can hold a value an earlier merge took from a fact that is
 // stale now: a fact only turns stale when c's fetch time moves on, which
 // is a fetch of the profile, whose fields are then the profile's own.
-func (p *Pipeline) analyseWithFacts(c *creator.Creator, posts []creator.Post, hist []creator.Snapshot, facts []creator.ContactFact, now time.Time) {
-	facts, _ = creator.SplitContactFacts(facts, c.FetchedAt)
+func (p *Pipeline) analyseWithFacts(c *creator.Creator, posts []creator.Post, hist []creator.Snapshot, facts []creator.ContactFact, now time.Time) (stale bool) {
+	facts, old := creator.SplitContactFacts(facts, c.FetchedAt)
 	creator.Analyze(c, posts, hist, now, p.opts)
 	creator.MergeContactFacts(c, facts)
+	return len(old) > 0
 }
 
-// dropStale deletes the stale contact facts of c, just stored.
+// dropStale deletes the stale contact facts of c.
 func (p *Pipeline) dropStale(tx *store.Tx, c *creator.Creator) error {
 	n, err := tx.DropStaleContactFacts(c)
 	if err != nil {
@@ -189,9 +195,6 @@ func (p *Pipeline) reanalyse(tx *store.Tx, id string, removed []creator.ContactF
 			return nil, nil
 		}
 		return nil, fmt.Errorf("ingest: store analysis of %s: %w", id, err)
-	}
-	if err := p.dropStale(tx, u.Creator); err != nil {
-		return nil, err
 	}
 	return &index.Doc{Creator: u.Creator, Posts: u.Posts}, nil
 }

@@ -477,7 +477,7 @@ func TestStaleContactFactsExpire(t *testing.T) {
 			ctx := context.Background()
 			f := newFixture(t)
 			f.p.noAhead = !ahead
-			c, res := profile("mira", 25000)
+			c, _ := profile("mira", 25000)
 			u, _ := url.Parse(c.URL)
 			putProfile := func(at time.Time) {
 				t.Helper()
@@ -493,9 +493,7 @@ func TestStaleContactFactsExpire(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := f.p.Put(ctx, &source.Page{URL: u, Status: 200, FetchedAt: t0}, res); err != nil {
-				t.Fatal(err)
-			}
+			putProfile(t0)
 			lt := "https://linktr.ee/mira.makes"
 			lu, _ := url.Parse(lt)
 			at := t0.Add(time.Minute)

@@ -110,12 +110,14 @@ type creatorWrite struct {
 	c     creator.Creator
 	posts []creator.Post
 	ahead *store.Preview // analysed before the commit; nil: analyse in it
+	stale bool           // ahead left out stale contact facts: the commit deletes them
 }
 
 type orphanWrite struct {
 	id    string
 	posts []creator.Post
 	ahead *store.Preview
+	stale bool
 }
 
 // staged is the outcome of one leased frontier item, waiting for its
@@ -232,10 +234,12 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 				now = p.now().UTC()
 			}
 			analyse := p.analyser(tx, now) // contacts.go: Analyze, then the stored contact facts
-			stored := func(u *store.Upserted) error {
+			stored := func(u *store.Upserted, stale bool) error {
 				c := u.Creator
-				if err := p.dropStale(tx, c); err != nil {
-					return err
+				if stale {
+					if err := p.dropStale(tx, c); err != nil {
+						return err
+					}
 				}
 				snap := creator.Snapshot{
 					CreatorID: c.ID, Day: now.Truncate(24 * time.Hour),
@@ -266,7 +270,7 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 				}
 				st.Posts += len(cw.posts)
 				st.count(u)
-				if err := stored(u); err != nil {
+				if err := stored(u, cw.stale); err != nil {
 					return err
 				}
 			}
@@ -288,7 +292,7 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 				}
 				st.Posts += len(ow.posts)
 				st.count(u)
-				if err := stored(u); err != nil {
+				if err := stored(u, ow.stale); err != nil {
 					return err
 				}
 			}
@@ -402,9 +406,6 @@ func (p *Pipeline) Refresh(ctx context.Context, id string) error {
 			return fmt.Errorf("ingest: store analysis of %s: %w", id, err)
 		}
 		c = u.Creator
-		if err := p.dropStale(tx, c); err != nil {
-			return err
-		}
 		snap := creator.Snapshot{
 			CreatorID: c.ID, Day: now.Truncate(24 * time.Hour),
 			Followers: c.Followers, Following: c.Following, PostsCount: c.PostsCount,
