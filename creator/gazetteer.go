@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,28 +115,24 @@ func (b *textBuilder) add(s string) textRef {
 }
 
 // buildIndex turns a map of keys to lists into a keyIndex, its keys added
-// to tb, in key order (so that the text, like the file, is the same on
-// every run).
+// to tb.
 func buildIndex(tb *textBuilder, m map[string][]int32) keyIndex {
-	keys := make([]string, 0, len(m))
 	n := 0
-	for k, l := range m {
-		keys = append(keys, k)
+	for _, l := range m {
 		n += len(l)
 	}
-	sort.Strings(keys)
 	x := keyIndex{seed: maphash.MakeSeed(), slot: make(map[uint64]uint32, len(m)), ents: make([]keyEnt, 0, len(m)), lists: make([]int32, 0, n)}
-	for _, k := range keys {
+	for k, l := range m {
 		h := maphash.String(x.seed, k)
 		if _, taken := x.slot[h]; taken {
 			if x.other == nil {
 				x.other = map[string][]int32{}
 			}
-			x.other[k] = m[k]
+			x.other[k] = l
 			continue
 		}
 		start := uint32(len(x.lists))
-		x.lists = append(x.lists, m[k]...)
+		x.lists = append(x.lists, l...)
 		x.slot[h] = uint32(len(x.ents))
 		x.ents = append(x.ents, keyEnt{key: tb.add(k), start: start, stop: uint32(len(x.lists))})
 	}
