@@ -363,17 +363,7 @@ func linkID(l string) string {
 func simnetSources(t *testing.T, sim *simnet.Server) []source.Source {
 	t.Helper()
 	urls := sim.BaseURLs()
-	var mastoHosts, htmlHosts []string
-	for _, h := range sim.Hosts() {
-		switch h.Kind {
-		case simnet.KindMastodon:
-			mastoHosts = append(mastoHosts, h.Addr)
-		case simnet.KindHTML:
-			htmlHosts = append(htmlHosts, h.Addr)
-		case simnet.KindTikTok:
-			htmlHosts = append(htmlHosts, h.Addr+"=tiktok")
-		}
-	}
+	mastoHosts, htmlHosts := sim.SourceHosts()
 	opts := map[string]source.Options{
 		"mastodon":  {BaseURL: urls[simnet.KindMastodon][0], Hosts: mastoHosts, PostsPerCreator: 20},
 		"bluesky":   {BaseURL: urls[simnet.KindBluesky][0], PostsPerCreator: 20},

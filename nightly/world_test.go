@@ -116,17 +116,7 @@ func newWorld(t *testing.T, creators int, seed int64) *world {
 func simSources(t *testing.T, sim *simnet.Server) []source.Source {
 	t.Helper()
 	urls := sim.BaseURLs()
-	var mastodonHosts, htmlHosts []string
-	for _, h := range sim.Hosts() {
-		switch h.Kind {
-		case simnet.KindMastodon:
-			mastodonHosts = append(mastodonHosts, h.Addr)
-		case simnet.KindHTML:
-			htmlHosts = append(htmlHosts, h.Addr)
-		case simnet.KindTikTok:
-			htmlHosts = append(htmlHosts, h.Addr+"=tiktok")
-		}
-	}
+	mastodonHosts, htmlHosts := sim.SourceHosts()
 	mk := func(name string, o source.Options) source.Source {
 		s, err := source.New(name, o)
 		if err != nil {

@@ -233,6 +233,24 @@ func (s *Server) BaseURLs() map[string][]string {
 	return out
 }
 
+// SourceHosts returns what the mastodon and html sources are told of the
+// network's hosts (their Options.Hosts, the config's sources.*.hosts):
+// every Mastodon host's address, and every web and TikTok host's address,
+// TikTok's as "address=tiktok".
+func (s *Server) SourceHosts() (mastodon, html []string) {
+	for _, h := range s.Hosts() {
+		switch h.Kind {
+		case KindMastodon:
+			mastodon = append(mastodon, h.Addr)
+		case KindHTML:
+			html = append(html, h.Addr)
+		case KindTikTok:
+			html = append(html, h.Addr+"=tiktok")
+		}
+	}
+	return mastodon, html
+}
+
 // Requests returns the request log of one host (name, address or URL), oldest first.
 func (s *Server) Requests(host string) []Hit {
 	h := s.n.hostByName(host)

@@ -122,17 +122,9 @@ func demoConfig(sim *simnet.Server, dataDir, addr string) config.Config {
 	// The synthetic Graph API has no hourly cap; the real one's 200 calls an
 	// hour (the default quota) would leave most of its creators for later runs.
 	s.Instagram.Quota = 0
-	for _, h := range sim.Hosts() {
-		switch h.Kind {
-		case "html":
-			s.HTML.Hosts = append(s.HTML.Hosts, h.Addr)
-		case "tiktok":
-			s.HTML.Hosts = append(s.HTML.Hosts, h.Addr+"=tiktok")
-		case "mastodon":
-			// Instances the source may derive URLs for keep the base URL's http scheme.
-			s.Mastodon.Hosts = append(s.Mastodon.Hosts, h.Addr)
-		}
-	}
+	// Mastodon instances the source may derive URLs for keep the base
+	// URL's http scheme.
+	s.Mastodon.Hosts, s.HTML.Hosts = sim.SourceHosts()
 	for _, src := range []*config.Source{&s.Mastodon, &s.Bluesky, &s.YouTube, &s.Instagram} {
 		src.Enabled = src.BaseURL != ""
 	}
