@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the *.golden.json files from th
 // fetchedAt is the fixed fetch time of every fixture page.
 var fetchedAt = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
 
-// golden is what a *.golden.json file holds: the Result and the error text.
+// newSource is the source under test.
 func newSource(t testing.TB) source.Source {
 	t.Helper()
 	s, err := source.New(Name, source.Options{BaseURL: "https://public.api.bsky.app"})
@@ -210,32 +210,20 @@ func TestProfileRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := s.(source.ProfileSource)
 	const want = "http://127.0.0.1:9000/xrpc/app.bsky.actor.getProfile?actor="
-	cases := []struct{ in, actor string }{
-		{"maya-grows.bsky.social", "maya-grows.bsky.social"},
-		{"@Maya-Grows.bsky.social", "maya-grows.bsky.social"},
-		{"bluesky:maya-grows.bsky.social", "maya-grows.bsky.social"},
-		{"did:plc:m4y4gr33nth1mbz6kq2lrx7w", "did%3Aplc%3Am4y4gr33nth1mbz6kq2lrx7w"},
-		{"https://bsky.app/profile/jo.example.com", "jo.example.com"},
-		{"https://bsky.app/profile/jo.example.com/post/3l6search1", "jo.example.com"},
+	cases := [][2]string{
+		{"maya-grows.bsky.social", want + "maya-grows.bsky.social"},
+		{"@Maya-Grows.bsky.social", want + "maya-grows.bsky.social"},
+		{"bluesky:maya-grows.bsky.social", want + "maya-grows.bsky.social"},
+		{"did:plc:m4y4gr33nth1mbz6kq2lrx7w", want + "did%3Aplc%3Am4y4gr33nth1mbz6kq2lrx7w"},
+		{"https://bsky.app/profile/jo.example.com", want + "jo.example.com"},
+		{"https://bsky.app/profile/jo.example.com/post/3l6search1", want + "jo.example.com"},
 		{"https://kitchen.social/@lena", ""},
 		{"lena@kitchen.social", ""},
 		{"@lena", ""},
 		{"handle.invalid", ""},
 	}
-	for _, tc := range cases {
-		reqs, ok := ps.ProfileRequests(tc.in)
-		if tc.actor == "" {
-			if ok {
-				t.Errorf("ProfileRequests(%q) claimed it: %+v", tc.in, reqs)
-			}
-			continue
-		}
-		if !ok || len(reqs) != 1 || reqs[0].URL != want+tc.actor || reqs[0].Kind != source.KindProfile {
-			t.Errorf("ProfileRequests(%q) = %+v, %v; want actor %s", tc.in, reqs, ok, tc.actor)
-		}
-	}
+	sourcetest.ProfileRequests(t, s, cases)
 }
 
 func TestHashtagRequests(t *testing.T) {

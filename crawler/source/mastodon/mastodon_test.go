@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the *.golden.json files from th
 // fetchedAt is the fixed fetch time of every fixture page.
 var fetchedAt = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
 
-// golden is what a *.golden.json file holds: the Result and the error text.
+// newSource is the source under test.
 func newSource(t testing.TB) source.Source {
 	t.Helper()
 	s, err := source.New(Name, source.Options{BaseURL: "https://kitchen.social"})
@@ -270,10 +270,7 @@ func TestProfileRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := s.(source.ProfileSource)
-	cases := []struct {
-		in, want string
-	}{
+	cases := [][2]string{
 		{"lena@kitchen.social", "https://kitchen.social/api/v1/accounts/lookup?acct=lena"},
 		{"@Lena@Kitchen.Social", "https://kitchen.social/api/v1/accounts/lookup?acct=lena"},
 		{"mastodon:lena@kitchen.social", "https://kitchen.social/api/v1/accounts/lookup?acct=lena"},
@@ -289,18 +286,7 @@ func TestProfileRequests(t *testing.T) {
 		{"{{acct}}@kitchen.social", ""},
 		{"https://kitchen.social/about", ""},
 	}
-	for _, tc := range cases {
-		reqs, ok := ps.ProfileRequests(tc.in)
-		if tc.want == "" {
-			if ok {
-				t.Errorf("ProfileRequests(%q) claimed it: %+v", tc.in, reqs)
-			}
-			continue
-		}
-		if !ok || len(reqs) != 1 || reqs[0].URL != tc.want || reqs[0].Kind != source.KindProfile {
-			t.Errorf("ProfileRequests(%q) = %+v, %v; want %s", tc.in, reqs, ok, tc.want)
-		}
-	}
+	sourcetest.ProfileRequests(t, s, cases)
 }
 
 func TestHashtagAndDirectoryRequests(t *testing.T) {
@@ -360,7 +346,9 @@ func TestSnowballCarried(t *testing.T) {
 }
 
 func TestHTMLText(t *testing.T) {
-	cases := []struct{ in, want string }{
+	cases := []struct {
+		in, want string
+	}{
 		{"<p>a<br>b</p><p>c</p>", "a\nb\n\nc"},
 		{"<p>x &amp; y &lt;3</p>", "x & y <3"},
 		{"<p>  lots   of\n space </p>", "lots of space"},

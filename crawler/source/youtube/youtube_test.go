@@ -24,7 +24,7 @@ const testKey = "TESTKEY123"
 // fetchedAt is the fixed fetch time of every fixture page.
 var fetchedAt = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
 
-// golden is what a *.golden.json file holds: the Result and the error text.
+// newSource is the source under test.
 func newSource(t testing.TB) source.Source {
 	t.Helper()
 	s, err := source.New(Name, source.Options{APIKey: testKey})
@@ -205,10 +205,9 @@ func TestProfileRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := s.(source.ProfileSource)
 	const base = "http://127.0.0.1:9000/youtube/v3/channels?"
 	const parts = "key=K&part=snippet%2Cstatistics%2CcontentDetails%2CbrandingSettings"
-	cases := []struct{ in, want string }{
+	cases := [][2]string{
 		{"@NonnaRosaCooks", base + "forHandle=%40nonnarosacooks&" + parts},
 		{"youtube:nonna.rosa", base + "forHandle=%40nonna.rosa&" + parts},
 		{"UCn0nn4R0s4C00ks1talyQ7w", base + "id=UCn0nn4R0s4C00ks1talyQ7w&" + parts},
@@ -221,18 +220,7 @@ func TestProfileRequests(t *testing.T) {
 		{"https://www.youtube.com/watch?v=dQ3xRosa001", ""},
 		{"@ab", ""},
 	}
-	for _, tc := range cases {
-		reqs, ok := ps.ProfileRequests(tc.in)
-		if tc.want == "" {
-			if ok {
-				t.Errorf("ProfileRequests(%q) claimed it: %+v", tc.in, reqs)
-			}
-			continue
-		}
-		if !ok || len(reqs) != 1 || reqs[0].URL != tc.want || reqs[0].Kind != source.KindProfile {
-			t.Errorf("ProfileRequests(%q) = %+v, %v; want %s", tc.in, reqs, ok, tc.want)
-		}
-	}
+	sourcetest.ProfileRequests(t, s, cases)
 }
 
 func TestHashtagRequestsAndQuota(t *testing.T) {

@@ -1,8 +1,8 @@
 // Package sourcetest holds what the source packages' tests share: comparing
 // a Parse result and its error with a golden JSON file (Golden), the
 // invariants any Parse result keeps whatever the input (Check), which the
-// fuzz tests assert, and those tests' seeds and page URLs (AddFixtures,
-// URLFor).
+// fuzz tests assert, those tests' seeds and page URLs (AddFixtures,
+// URLFor), and the check of a source's profile requests (ProfileRequests).
 package sourcetest
 
 import (

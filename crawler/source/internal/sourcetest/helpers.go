@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/creatorscout/creatorscout/crawler/source"
 )
 
 // AddFixtures seeds f with every file matching pattern but the golden
@@ -41,4 +43,28 @@ func URLFor(urls []string, which uint8) *url.URL {
 		panic("sourcetest: bad fuzz URL " + raw)
 	}
 	return u
+}
+
+// ProfileRequests checks s's ProfileRequests against cases, each a handle
+// or profile URL and the one profile request URL s must make of it (""
+// when s must not claim it).
+func ProfileRequests(t *testing.T, s source.Source, cases [][2]string) {
+	t.Helper()
+	ps, ok := s.(source.ProfileSource)
+	if !ok {
+		t.Fatalf("source %s starts no profile jobs", s.Name())
+	}
+	for _, tc := range cases {
+		in, want := tc[0], tc[1]
+		reqs, ok := ps.ProfileRequests(in)
+		if want == "" {
+			if ok {
+				t.Errorf("ProfileRequests(%q) claimed it: %+v", in, reqs)
+			}
+			continue
+		}
+		if !ok || len(reqs) != 1 || reqs[0].URL != want || reqs[0].Kind != source.KindProfile {
+			t.Errorf("ProfileRequests(%q) = %+v, %v; want %s", in, reqs, ok, want)
+		}
+	}
 }
