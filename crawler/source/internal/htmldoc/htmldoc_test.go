@@ -96,6 +96,19 @@ var tricky = []string{
 	`<a<script>s</script>`,
 	`<script a="</script>">s</script>`,
 	`<script src=x/>s</script>`,
+	`<svg><path/></svg><script>after an icon</script>`,
+	`<svg><svg></svg><script>still svg</script></svg><script>s</script>`,
+	`<svg><![CDATA[</svg><script>x</script>]]></svg><style>s</style>`,
+	`<svg><foreignObject><script>var a = "</svg>";</script></foreignObject></svg><script>s</script>`,
+	`<svg><foreignObject><style>x</style></foreignObject><desc><script>d</script></desc></svg><script>s</script>`,
+	`<svg><b><script>broke out</script></svg><script>s</script>`,
+	`<svg/><script>after an empty svg</script>`,
+	`<svg a=b/><script>unquoted slash</script></svg><script>s</script>`,
+	`<math><annotation-xml encoding="text/html"><script>a</script></annotation-xml></math><script>s</script>`,
+	`<svg><!-- </svg> --></svg><script>s</script>`,
+	`<svg>unclosed<script>s</script>`,
+	`<script><!-- x</script><script>after an escape</script>`,
+	`<script><!--<script>x</script>--></script><style>after</style>`,
 }
 
 func TestParseMatchesHTMLParse(t *testing.T) {
@@ -137,10 +150,23 @@ func TestParseElides(t *testing.T) {
 	}
 	sameTree(t, page, minText)
 
-	// Once foreign content starts, the scan stops.
-	if got := len(scan(append([]byte("<svg></svg>"), page...), minText)); got != 0 {
-		t.Errorf("scan after <svg> found %d texts, want 0", got)
+	// Icons in foreign content before the texts: the scan skips them, and
+	// the elided parse is still kept.
+	icons := []byte(`<svg viewBox="0 0 24 24"><path d="M0 0h24"/><svg><circle r="2"/></svg>` +
+		`<style>svg style</style><![CDATA[</svg>]]></svg><math><mi>x</mi></math><svg/>`)
+	withIcons := append(icons, page...)
+	spans = scan(withIcons, minText)
+	if len(spans) != 3 {
+		t.Fatalf("scan past svg and math found %d texts, want 3", len(spans))
 	}
+	doc, err = html.Parse(bytes.NewReader(elide(withIcons, spans)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !restore(doc, withIcons, spans) {
+		t.Fatal("restore refused the elided parse of a page with icons")
+	}
+	sameTree(t, withIcons, minText)
 }
 
 // TestRestoreRefusesMisplacedMarkers: a marker the parser put anywhere but
@@ -193,20 +219,29 @@ func BenchmarkParse(b *testing.B) {
 <meta property="og:title" content="x"><style>` + strings.Repeat(".css-abc{line-height:18px;color:#161823}", 700) + `</style>
 <script type="application/ld+json">[` + long + `{}]</script></head>
 <body><div id="app"><p class="x">hi</p></div><script id="d">` + long + `</script></body></html>`)
-	b.Run("html.Parse", func(b *testing.B) {
-		b.SetBytes(int64(len(page)))
-		for b.Loop() {
-			if _, err := html.Parse(bytes.NewReader(page)); err != nil {
-				b.Fatal(err)
+	// The same page with inline svg icons at the top of its body, as real
+	// profile pages have them before their data scripts.
+	icon := `<svg aria-label="Like" viewBox="0 0 24 24"><title>Like</title><path d="M16.8 2.9a6 6 0 0 0-4.8 2.4"></path></svg>`
+	withIcons := bytes.Replace(page, []byte(`<div id="app">`), []byte(`<div id="app">`+strings.Repeat(icon, 20)), 1)
+	for _, tc := range []struct {
+		name string
+		page []byte
+	}{{"plain", page}, {"icons", withIcons}} {
+		b.Run("html.Parse/"+tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.page)))
+			for b.Loop() {
+				if _, err := html.Parse(bytes.NewReader(tc.page)); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("htmldoc.Parse", func(b *testing.B) {
-		b.SetBytes(int64(len(page)))
-		for b.Loop() {
-			if _, err := Parse(page); err != nil {
-				b.Fatal(err)
+		})
+		b.Run("htmldoc.Parse/"+tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.page)))
+			for b.Loop() {
+				if _, err := Parse(tc.page); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }

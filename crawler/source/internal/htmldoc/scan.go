@@ -10,13 +10,16 @@ import (
 // min bytes or longer, in order. It reads body the way x/net/html's tokenizer
 // does (tags and their quoted attributes, comments, declarations, the raw
 // text of script, style, title, textarea and the rest), jumping to each
-// '<' with bytes.IndexByte. It stops, keeping what it found, at what it
-// does not follow: the start of foreign content (<svg>, <math>), where the
-// parser changes how the tokenizer reads; <plaintext>; and a script whose
-// text holds "<!--", whose end follows the script escape rules.
+// '<' with bytes.IndexByte. What it follows only roughly it skips: foreign
+// content (<svg>, <math>: to the matching end tag, where the parser reads
+// no raw text, unless an HTML tag breaks out of it first) and a script
+// whose text holds "<!--" (whose end follows the script escape rules). It
+// stops at <plaintext>, whose text runs to the end.
 //
 // Being wrong costs time, not correctness: Parse keeps the elided parse
-// only if the parser put every marker where the scan said.
+// only if the parser put every marker where the scan said, and a marker
+// the parser put there came from text the original's tokenizer reads as
+// raw text ending where the scan said.
 func scan(b []byte, min int) []span {
 	var spans []span
 	i := 0
@@ -40,6 +43,13 @@ func scan(b []byte, min int) []span {
 			case rawNone:
 			case rawStop:
 				return spans
+			case rawForeign:
+				if b[end-2] == '/' {
+					break // <svg/>: an empty element, no foreign content
+				}
+				if i = foreignEnd(b, end, raw.name); i < 0 {
+					return spans
+				}
 			default:
 				kind := raw.kind
 				stop := rawTextEnd(b, end, raw.name)
@@ -48,7 +58,10 @@ func scan(b []byte, min int) []span {
 				}
 				text := b[end:stop]
 				if kind == rawScript && bytes.Contains(text, []byte("<!--")) {
-					return spans
+					// The script escape rules may end it later: leave
+					// it, and what follows if the scan is out of step.
+					i = stop
+					continue
 				}
 				if (kind == rawScript || kind == rawStyle) && len(text) >= min &&
 					bytes.IndexByte(text, '\r') < 0 && bytes.IndexByte(text, 0) < 0 {
@@ -239,11 +252,12 @@ func attrVal(b []byte, k int) int {
 
 // The kinds of start tag the scan tells apart.
 const (
-	rawNone   = iota // an ordinary tag
-	rawStop          // foreign content or plaintext: the scan stops
-	rawScript        // raw text worth a marker when long
-	rawStyle         // likewise
-	rawOther         // title, textarea, xmp, iframe, noembed, noframes, noscript
+	rawNone    = iota // an ordinary tag
+	rawStop           // plaintext: the scan stops
+	rawForeign        // svg, math: the scan skips to the end tag
+	rawScript         // raw text worth a marker when long
+	rawStyle          // likewise
+	rawOther          // title, textarea, xmp, iframe, noembed, noframes, noscript
 )
 
 type rawTag struct {
@@ -258,7 +272,7 @@ func init() {
 		"script": rawScript, "style": rawStyle,
 		"title": rawOther, "textarea": rawOther, "xmp": rawOther, "iframe": rawOther,
 		"noembed": rawOther, "noframes": rawOther, "noscript": rawOther,
-		"plaintext": rawStop, "svg": rawStop, "math": rawStop,
+		"plaintext": rawStop, "svg": rawForeign, "math": rawForeign,
 	} {
 		rawTags[name] = rawTag{kind: kind, name: name}
 	}
@@ -311,4 +325,49 @@ func equalFoldLower(b []byte, lower string) bool {
 		}
 	}
 	return true
+}
+
+// foreignEnd returns the index after the end tag that closes the foreign
+// element (svg or math, its lower-case name) whose content starts at i,
+// counting nested ones; -1 if b ends first. Inside, every tag is ordinary
+// (the parser keeps the tokenizer from raw text there), comments are
+// comments and CDATA sections are text.
+func foreignEnd(b []byte, i int, name string) int {
+	depth := 1
+	for {
+		j := bytes.IndexByte(b[i:], '<')
+		if j < 0 {
+			return -1
+		}
+		p := i + j
+		switch {
+		case bytes.HasPrefix(b[p:], []byte("<!--")):
+			i = commentEnd(b, p+4)
+		case bytes.HasPrefix(b[p:], []byte("<![CDATA[")):
+			if k := bytes.Index(b[p:], []byte("]]>")); k >= 0 {
+				i = p + k + 3
+			} else {
+				i = -1
+			}
+		case p+2 < len(b) && b[p+1] == '/' && isLetter(b[p+2]):
+			var tag []byte
+			tag, i = readTag(b, p+2)
+			if i >= 0 && len(tag) == len(name) && equalFoldLower(tag, name) {
+				if depth--; depth == 0 {
+					return i
+				}
+			}
+		case p+1 < len(b) && isLetter(b[p+1]):
+			var tag []byte
+			tag, i = readTag(b, p+1)
+			if i >= 0 && b[i-2] != '/' && len(tag) == len(name) && equalFoldLower(tag, name) {
+				depth++
+			}
+		default:
+			i = p + 1
+		}
+		if i < 0 {
+			return -1
+		}
+	}
 }
