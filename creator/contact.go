@@ -311,9 +311,10 @@ func (f ContactFact) Normalize() (ContactFact, error) {
 // ContactFactMaxAge is how long a contact fact stays good without its page
 // being read again, counted back from its creator's latest profile fetch.
 // A crawl that fetches a profile reads the contact pages it links to again
-// once they are older than the crawl's freshness, so a fact this much older
-// than its profile comes from a page the profile no longer links to, a
-// page that is gone, or one the crawler may no longer fetch. It is not
+// once they are older than the crawl's freshness (a 304 Not Modified
+// confirms a page's facts as of then), so a fact this much older than its
+// profile comes from a page the profile no longer links to, a page that is
+// gone, or one the crawler may no longer fetch. It is not
 // merged, and the store deletes it at the creator's next write.
 const ContactFactMaxAge = 30 * 24 * time.Hour
 

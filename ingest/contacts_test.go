@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"sort"
@@ -460,7 +461,8 @@ func TestContactPageSharedByAccounts(t *testing.T) {
 // TestStaleContactFactsExpire: a contact page not read again for
 // creator.ContactFactMaxAge while its creator's profile is still fetched
 // stops counting (no e-mail, no has_email) and its facts are deleted, with
-// the analysis made ahead of the write and inside it alike.
+// the analysis made ahead of the write and inside it alike. A 304 from the
+// page counts as reading it again.
 func TestStaleContactFactsExpire(t *testing.T) {
 	for _, ahead := range []bool{true, false} {
 		t.Run(map[bool]string{true: "ahead", false: "in transaction"}[ahead], func(t *testing.T) {
@@ -517,6 +519,16 @@ func TestStaleContactFactsExpire(t *testing.T) {
 				}
 			}
 			check("page just read", true)
+			// The page answering 304 Not Modified confirms its facts: 20
+			// days on, they hold for another ContactFactMaxAge.
+			it := f.leaseOne(t, lt)
+			confirmed := at.Add(20 * 24 * time.Hour)
+			if err := f.fr.FrontierDone(ctx, it.ID, http.StatusNotModified, `"v1"`, "", confirmed); err != nil {
+				t.Fatal(err)
+			}
+			putProfile(at.Add(creator.ContactFactMaxAge + time.Hour))
+			check("profile fetched past the max age of the page's read, within that of its 304", true)
+			at = confirmed
 			putProfile(at.Add(creator.ContactFactMaxAge - time.Hour))
 			check("profile fetched within the max age of the page", true)
 			if err := f.p.Refresh(ctx, c.ID); err != nil {

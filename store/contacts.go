@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/creatorscout/creatorscout/creator"
 )
@@ -39,10 +40,13 @@ const (
 	// qContactStale deletes creator pk's facts read before a time. Times
 	// are stored in one fixed-width UTC layout, so text order is time order.
 	qContactStale = `DELETE FROM contact_facts WHERE creator_pk=? AND fetched_at < ?`
+	// qContactConfirm moves to ?1 the fetch time of every fact read from
+	// page ?2 before it: the page answered 304 Not Modified at ?1.
+	qContactConfirm = `UPDATE contact_facts SET fetched_at=?1 WHERE source_url=?2 AND fetched_at < ?1`
 )
 
 func init() {
-	hotQueries = append(hotQueries, qContactFacts, qContactHolders, qContactCopy, qContactPageFacts, qContactDeletePage, qContactInsert, qContactStale)
+	hotQueries = append(hotQueries, qContactFacts, qContactHolders, qContactCopy, qContactPageFacts, qContactDeletePage, qContactInsert, qContactStale, qContactConfirm)
 }
 
 // PutContactFacts is PutContactPageFacts for a page the profile links to
@@ -173,6 +177,13 @@ func (t *Tx) DropStaleContactFacts(c *creator.Creator) (int, error) {
 		return 0, fmt.Errorf("store: stale contact facts of %s: %w", c.ID, err)
 	}
 	return int(n), nil
+}
+
+// confirmContactFacts records that the page at u was fetched at at and
+// found unchanged (304): the facts read from it hold as of at.
+func confirmContactFacts(ctx context.Context, tx querier, u string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, qContactConfirm, fmtTime(at), u)
+	return err
 }
 
 // ContactPageHolders returns the ids of the creators holding facts filed

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -309,6 +310,53 @@ func TestDropStaleContactFacts(t *testing.T) {
 	for _, f := range got {
 		if f.FetchedAt.Before(cutoff) {
 			t.Errorf("kept %s read before the cutoff", f.SourceURL)
+		}
+	}
+}
+
+// TestNotModifiedConfirmsContactFacts: a 304 from a page moves the fetch
+// time of the facts read from it, and of no others, forward only; a 200
+// leaves them to the page's new reading.
+func TestNotModifiedConfirmsContactFacts(t *testing.T) {
+	ctx := context.Background()
+	s := openT(t)
+	c := fullCreator("mira@social.example", "4242")
+	mustUpsert(t, s, c, nil)
+	lt, other := "https://linktr.ee/mira", "https://mira.example/"
+	for _, p := range []string{lt, other} {
+		if _, err := putFacts(t, s, c.ID, p, fact(c.ID, p, creator.ContactEmail, "a@mira.example", t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func() map[string]time.Time {
+		got, err := s.ContactFacts(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]time.Time{}
+		for _, f := range got {
+			m[f.SourceURL] = f.FetchedAt
+		}
+		return m
+	}
+	t1, t2 := t0.Add(48*time.Hour), t0.Add(72*time.Hour)
+	steps := []struct {
+		status  int
+		when    time.Time
+		lt      time.Time // the linktr.ee facts' fetch time after
+		comment string
+	}{
+		{http.StatusOK, t1, t0, "a 200 (its facts come with its reading)"},
+		{http.StatusNotModified, t2, t2, "a 304"},
+		{http.StatusNotModified, t1, t2, "an older 304"},
+	}
+	for _, st := range steps {
+		if err := s.MarkSeen(ctx, lt, st.status, `"v1"`, "", st.when); err != nil {
+			t.Fatal(err)
+		}
+		got := at()
+		if !got[lt].Equal(st.lt) || !got[other].Equal(t0) {
+			t.Errorf("after %s: %s read at %v, %s at %v; want %v and %v", st.comment, lt, got[lt], other, got[other], st.lt, t0)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -226,9 +227,16 @@ func (t *Tx) FrontierDone(id int64, status int, etag, lastModified string, at ti
 	return nil
 }
 
+// putSeen records a fetch of u in the seen set. A 304 also confirms the
+// contact facts read from u (confirmContactFacts).
 func putSeen(ctx context.Context, tx querier, u string, status int, etag, lastModified string, at time.Time) error {
-	_, err := tx.ExecContext(ctx, qSeenPut, u, etag, lastModified, at.UnixNano(), status)
-	return err
+	if _, err := tx.ExecContext(ctx, qSeenPut, u, etag, lastModified, at.UnixNano(), status); err != nil {
+		return err
+	}
+	if status == http.StatusNotModified {
+		return confirmContactFacts(ctx, tx, u, at)
+	}
+	return nil
 }
 
 // MarkSeen records a fetch in the seen set without a frontier item (a page
