@@ -252,9 +252,7 @@ func (r *run) loop() {
 			// Cannot happen if the invariants hold; never hang on it.
 			r.c.log.Error("dispatcher: buffered items with no ready host; rescheduling", "buffered", r.buffered)
 			for _, h := range r.hosts {
-				if len(h.queue) > 0 && h.heapIdx < 0 {
-					r.schedule(h, now)
-				}
+				r.wake(h, now)
 			}
 			continue
 		}
@@ -731,9 +729,7 @@ func (r *run) handle(ev event) {
 		if owner != nil && ev.ssrf {
 			r.skipSSRF(owner)
 		}
-		if len(h.queue)+len(h.robotsHops) > 0 && h.heapIdx < 0 {
-			r.schedule(h, now)
-		}
+		r.wake(h, now)
 		return
 	}
 	if ev.kind == jobRobotsLoad {
@@ -795,9 +791,7 @@ func (r *run) handle(ev event) {
 			r.remember(h)
 		}
 	}
-	if len(h.queue)+len(h.robotsHops) > 0 && h.heapIdx < 0 {
-		r.schedule(h, now)
-	}
+	r.wake(h, now)
 }
 
 // robotsOwner settles the robots.txt part of ev, a robots job's report from
@@ -828,8 +822,14 @@ func (r *run) robotsOwner(ev event, h *hostState, now time.Time) *hostState {
 // robotsDone ends owner's robots.txt fetch and looks at its queue again.
 func (r *run) robotsDone(owner *hostState, now time.Time) {
 	owner.robotsFetching = false
-	if len(owner.queue) > 0 && owner.heapIdx < 0 {
-		r.schedule(owner, now)
+	r.wake(owner, now)
+}
+
+// wake puts h in the ready heap at now when it has work waiting (queued
+// items or robots.txt hops) and is not there yet.
+func (r *run) wake(h *hostState, now time.Time) {
+	if len(h.queue)+len(h.robotsHops) > 0 && h.heapIdx < 0 {
+		r.schedule(h, now)
 	}
 }
 

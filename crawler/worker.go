@@ -159,12 +159,13 @@ func (r *run) worker() {
 
 // do runs one job and never panics.
 func (r *run) do(j job) (ev event) {
-	ev = event{kind: j.kind, origin: j.origin, item: j.item, mark: j.mark, robotsFor: j.robotsFor}
+	fresh := event{kind: j.kind, origin: j.origin, item: j.item, mark: j.mark, robotsFor: j.robotsFor}
+	ev = fresh
 	defer func() {
 		if p := recover(); p != nil {
 			r.c.log.Error("panic in a fetch", "url", j.item.URL, "panic", p, "stack", string(debug.Stack()))
 			r.countErr(KindPanic, 1)
-			ev = event{kind: j.kind, origin: j.origin, item: j.item, mark: j.mark, robotsFor: j.robotsFor}
+			ev = fresh
 			if j.kind == jobFetch {
 				if err := r.c.frontier.FrontierDrop(r.ctx, j.item.ID, KindPanic); err != nil && r.ctx.Err() == nil {
 					ev.fatal = fmt.Errorf("crawler: drop %s: %w", j.item.URL, err)

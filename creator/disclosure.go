@@ -1167,36 +1167,36 @@ var codeWordParts = []string{"cod", "kod", "koo", "coupon", "cup", "gutschein"}
 // non-ASCII one, which case folding may turn into one): captionEmailRe
 // cannot match without one, and an @mention has a space before it.
 func mayHaveEmail(s string) bool {
-	for i := strings.IndexByte(s, '@'); i >= 0; {
-		if i > 0 {
-			if c := s[i-1]; c >= utf8.RuneSelf || c == '_' || isASCIIAlnum(c) {
-				return true
-			}
-		}
-		j := strings.IndexByte(s[i+1:], '@')
-		if j < 0 {
+	return anyByteAt(s, '@', func(i int) bool {
+		if i == 0 {
 			return false
 		}
-		i += 1 + j
-	}
-	return false
+		c := s[i-1]
+		return c >= utf8.RuneSelf || c == '_' || isASCIIAlnum(c)
+	})
 }
 
 // mayHaveDomain reports whether s has a '.' between a lower-case ASCII
 // letter or digit and two lower-case ASCII letters: urlRe cannot match
 // without one ("done. next" and "5.5k" have none).
 func mayHaveDomain(s string) bool {
-	for i := strings.IndexByte(s, '.'); i >= 0; {
-		if i > 0 && i+2 < len(s) && isLowerAlnum(s[i-1]) && isLower(s[i+1]) && isLower(s[i+2]) {
-			return true
-		}
-		j := strings.IndexByte(s[i+1:], '.')
+	return anyByteAt(s, '.', func(i int) bool {
+		return i > 0 && i+2 < len(s) && isLowerAlnum(s[i-1]) && isLower(s[i+1]) && isLower(s[i+2])
+	})
+}
+
+// anyByteAt reports whether ok holds at an index of s that holds b.
+func anyByteAt(s string, b byte, ok func(i int) bool) bool {
+	for from := 0; ; {
+		j := strings.IndexByte(s[from:], b)
 		if j < 0 {
 			return false
 		}
-		i += 1 + j
+		if ok(from + j) {
+			return true
+		}
+		from += j + 1
 	}
-	return false
 }
 
 func isLower(c byte) bool      { return 'a' <= c && c <= 'z' }
