@@ -234,8 +234,13 @@ func (p *Pipeline) copyContacts(ctx context.Context, waiting map[contactWant]int
 			return nil, nil, fmt.Errorf("ingest: %w", err)
 		}
 		switch {
-		case slices.Contains(holders, w.id):
-			continue // it holds the page: done
+		case len(holders) == 1 && holders[0] == w.id:
+			// It alone holds the page: nothing to copy. Holding the page
+			// is not enough: a creator stored after one of the page's
+			// readings (its about page, say) was committed, and before
+			// another, holds the second only. CopyContactFacts copies
+			// the readings it lacks.
+			continue
 		case len(holders) == 0:
 			later[w] = tries + 1 // not read yet
 			continue
