@@ -133,6 +133,7 @@ func (p *Pipeline) commitContacts(ctx context.Context, owner, home, src string, 
 	now := p.now().UTC()
 	err := p.store.WriteTx(ctx, func(tx *store.Tx) error {
 		docs = docs[:0]
+		tx.OnCommit(func() { p.pend(docs) })
 		holders, err := tx.ContactPageHolders(home)
 		if err != nil {
 			return fmt.Errorf("ingest: %w", err)
@@ -174,7 +175,7 @@ func (p *Pipeline) commitContacts(ctx context.Context, owner, home, src string, 
 	if err != nil {
 		return err
 	}
-	return p.queue(docs...)
+	return p.flushIfFull()
 }
 
 // reanalyse analyses stored creator id again (taking out of its fields
@@ -214,24 +215,25 @@ func (p *Pipeline) shareContacts(ctx context.Context) error {
 	if len(waiting) == 0 {
 		return nil
 	}
-	docs, later, err := p.copyContacts(ctx, waiting)
+	later, err := p.copyContacts(ctx, waiting)
 	if err != nil {
 		p.log.Warn("contact facts not shared yet", "err", err)
 		later = waiting
 	}
 	p.contacts.pending.giveBack(later)
-	return p.queue(docs...)
+	return p.flushIfFull()
 }
 
 // copyContacts makes the copies of waiting that can be made now and
-// returns the creators analysed again, and the copies still waiting.
-func (p *Pipeline) copyContacts(ctx context.Context, waiting map[contactWant]int) ([]index.Doc, map[contactWant]int, error) {
+// returns the copies still waiting. The creators it analyses again are
+// queued for the index when its transaction commits.
+func (p *Pipeline) copyContacts(ctx context.Context, waiting map[contactWant]int) (map[contactWant]int, error) {
 	var need []contactWant
 	later := map[contactWant]int{}
 	for w, tries := range waiting {
 		holders, err := p.store.ContactPageHolders(ctx, w.page)
 		if err != nil {
-			return nil, nil, fmt.Errorf("ingest: %w", err)
+			return nil, fmt.Errorf("ingest: %w", err)
 		}
 		switch {
 		case len(holders) == 1 && holders[0] == w.id:
@@ -249,18 +251,19 @@ func (p *Pipeline) copyContacts(ctx context.Context, waiting map[contactWant]int
 			later[w] = tries + 1
 			continue
 		} else if err != nil {
-			return nil, nil, fmt.Errorf("ingest: %w", err)
+			return nil, fmt.Errorf("ingest: %w", err)
 		}
 		need = append(need, w)
 	}
 	if len(need) == 0 {
-		return nil, later, nil
+		return later, nil
 	}
 	slices.SortFunc(need, func(a, b contactWant) int { return strings.Compare(a.id+" "+a.page, b.id+" "+b.page) })
 	var docs []index.Doc
 	now := p.now().UTC()
 	err := p.store.WriteTx(ctx, func(tx *store.Tx) error {
 		docs = docs[:0]
+		tx.OnCommit(func() { p.pend(docs) })
 		copied := map[string]bool{}
 		for _, w := range need {
 			n, err := tx.CopyContactFacts(w.id, w.page)
@@ -286,9 +289,9 @@ func (p *Pipeline) copyContacts(ctx context.Context, waiting map[contactWant]int
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return docs, later, nil
+	return later, nil
 }
 
 // contactState is what a pipeline remembers about contact pages while it

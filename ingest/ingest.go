@@ -56,6 +56,7 @@ type Pipeline struct {
 	log   *slog.Logger
 
 	mu       sync.Mutex
+	flushMu  sync.Mutex // one Flush at a time
 	pending  map[string]index.Doc
 	stats    Stats
 	staged   map[int64]*staged
@@ -228,6 +229,7 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 	var st Stats
 	err := p.store.WriteTx(ctx, func(tx *store.Tx) error {
 		docs, st = docs[:0], Stats{}
+		tx.OnCommit(func() { p.pend(docs) })
 		if w != nil {
 			now := w.now
 			if now.IsZero() {
@@ -324,7 +326,7 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 	p.stats.AnalysedAhead += st.AnalysedAhead
 	p.stats.AnalysedInTx += st.AnalysedInTx
 	p.mu.Unlock()
-	if err := p.queue(docs...); err != nil {
+	if err := p.flushIfFull(); err != nil {
 		return err
 	}
 	return p.shareContacts(ctx) // contacts.go: contact pages for the creators just stored
@@ -415,12 +417,13 @@ func (p *Pipeline) Refresh(ctx context.Context, id string) error {
 			return fmt.Errorf("ingest: snapshot of %s: %w", id, err)
 		}
 		doc = index.Doc{Creator: c, Posts: u.Posts}
+		tx.OnCommit(func() { p.pend([]index.Doc{doc}) })
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return p.queue(doc)
+	return p.flushIfFull()
 }
 
 // Reindex queues stored creators for the index again, from the store: after
@@ -445,16 +448,33 @@ func (p *Pipeline) Reindex(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// queue adds documents to the next index batch. A full batch is flushed by
-// the running flusher, or here when none runs.
+// queue adds documents read outside a write transaction to the next index
+// batch, and flushes a full batch.
 func (p *Pipeline) queue(docs ...index.Doc) error {
+	p.pend(docs)
+	return p.flushIfFull()
+}
+
+// pend adds documents to the next index batch, a creator's replacing any
+// queued before. The documents a write transaction made are pended from
+// its store.Tx.OnCommit, which runs in commit order: a creator's later
+// version replaces its earlier one even when two transactions committed
+// together and their callers returned in another order.
+func (p *Pipeline) pend(docs []index.Doc) {
 	if len(docs) == 0 {
-		return nil
+		return
 	}
 	p.mu.Lock()
 	for _, d := range docs {
 		p.pending[d.Creator.ID] = d
 	}
+	p.mu.Unlock()
+}
+
+// flushIfFull has a full batch flushed: by the running flusher, or here
+// when none runs.
+func (p *Pipeline) flushIfFull() error {
+	p.mu.Lock()
 	full := len(p.pending) >= FlushBatch
 	flusher := p.flushers > 0
 	p.mu.Unlock()
@@ -472,8 +492,12 @@ func (p *Pipeline) queue(docs ...index.Doc) error {
 	}
 }
 
-// Flush writes every queued index update.
+// Flush writes every queued index update. Flushes run one at a time, so a
+// creator's version taken by a later flush is written after the earlier
+// flush's.
 func (p *Pipeline) Flush() error {
+	p.flushMu.Lock()
+	defer p.flushMu.Unlock()
 	p.mu.Lock()
 	docs := make([]index.Doc, 0, len(p.pending))
 	for _, d := range p.pending {

@@ -46,17 +46,34 @@ const leaseTag = "leased:"
 // Tx is one write transaction, from WriteTx. Its methods may only be called
 // from inside the function given to WriteTx.
 type Tx struct {
-	ctx context.Context
-	tx  *txn
-	s   *Store
+	ctx  context.Context
+	tx   *txn
+	s    *Store
+	call *txCall
 }
 
-// WriteTx runs fn in one write transaction and commits when fn returns nil;
-// any error rolls everything back. Writes of other goroutines wait for it,
-// so fn should do storage work, not network I/O.
+// OnCommit runs f once the transaction holding this function's writes has
+// committed, and not at all if they are rolled back. The functions of all
+// WriteTx calls run in commit order, before the next group of calls
+// begins and before WriteTx returns: what they publish (a queued index
+// update, say) follows the order in which the writes were made, even for
+// calls that committed together. f runs on another goroutine than the
+// caller's; it must be quick and must not write to the store.
+func (t *Tx) OnCommit(f func()) {
+	t.call.onCommit = append(t.call.onCommit, f)
+}
+
+// WriteTx runs fn as one write transaction: everything fn wrote is
+// committed when it returns nil, and none of it when it returns an error or
+// panics (the panic is raised again here). Calls from several goroutines
+// that wait for the writer commit together, each in a savepoint of its own
+// (group.go); WriteTx returns only once the commit holding fn's work is
+// done. Writes of other goroutines wait for fn, so fn should do storage
+// work, not network I/O. A ctx done before fn starts is returned, and fn
+// does not run; once started, fn runs to its end (its Tx carries ctx's
+// values, not its cancellation).
 func (s *Store) WriteTx(ctx context.Context, fn func(tx *Tx) error) error {
-	err := s.write(ctx, func(tx *txn) error { return fn(&Tx{ctx: ctx, tx: tx, s: s}) })
-	if err != nil {
+	if err := s.groupTx(ctx, fn); err != nil {
 		return wrapErr("write transaction", err)
 	}
 	return nil
@@ -68,8 +85,8 @@ func (s *Store) WriteTx(ctx context.Context, fn func(tx *Tx) error) error {
 // with op.
 func (s *Store) inTx(ctx context.Context, op string, fn func(t *Tx) error) error {
 	failed := false
-	err := s.write(ctx, func(tx *txn) error {
-		err := fn(&Tx{ctx: ctx, tx: tx, s: s})
+	err := s.groupTx(ctx, func(t *Tx) error {
+		err := fn(t)
 		failed = err != nil
 		return err
 	})

@@ -45,6 +45,7 @@ type Store struct {
 
 	prepared map[string]*sql.Stmt // hotQueries, on w
 	reads    readStmtSet          // readQueries, on r, prepared at first use
+	group    committer            // WriteTx calls waiting for w (group.go)
 }
 
 // Option configures Open.
@@ -82,6 +83,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		"&_pragma=synchronous(NORMAL)" +
 		"&_pragma=secure_delete(FAST)" +
 		"&_pragma=journal_size_limit(67108864)" +
+		"&_pragma=temp_store(MEMORY)" +
 		"&_txlock=immediate"
 	w, err := openWriter(ctx, wdsn)
 	if err != nil {
