@@ -358,17 +358,13 @@ func (t *Tx) checkUpsert(c *creator.Creator, posts []creator.Post) error {
 	if err := validateCreator(c, posts); err != nil {
 		return err
 	}
-	for _, k := range []struct{ kind, key string }{{"id", c.ID}, {"url", c.URL}, {"platform_id", c.PlatformID}} {
-		if k.key == "" {
-			continue
-		}
-		blocked, err := dncHas(t.ctx, t.tx, k.key)
-		if err != nil {
-			return fmt.Errorf("store: upsert creator %s: %w", c.ID, err)
-		}
-		if blocked {
-			return wrapErr("upsert creator "+c.ID, fmt.Errorf("by %s: %w", k.kind, ErrDoNotCrawl))
-		}
+	i, err := dncFirst(t.ctx, t.tx, [3]string{c.ID, c.URL, c.PlatformID})
+	if err != nil {
+		return fmt.Errorf("store: upsert creator %s: %w", c.ID, err)
+	}
+	if i >= 0 {
+		kind := [3]string{"id", "url", "platform_id"}[i]
+		return wrapErr("upsert creator "+c.ID, fmt.Errorf("by %s: %w", kind, ErrDoNotCrawl))
 	}
 	return nil
 }

@@ -40,7 +40,47 @@ func KeyHash(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-const qDNCHas = `SELECT 1 FROM do_not_crawl WHERE key_hash=?`
+const (
+	qDNCHas = `SELECT 1 FROM do_not_crawl WHERE key_hash=?`
+	// qDNCAny finds which of three key hashes are listed: one query for a
+	// creator's id, URL and platform id.
+	qDNCAny = `SELECT key_hash FROM do_not_crawl WHERE key_hash IN (?,?,?)`
+)
+
+// dncFirst returns the index of the first of keys on the do-not-crawl
+// list, or -1. Empty keys are never listed. At most 3 keys.
+func dncFirst(ctx context.Context, tx querier, keys [3]string) (int, error) {
+	var hashes [3]any
+	listed := false
+	for i, k := range keys {
+		hashes[i] = "" // no key hashes to ""
+		if normKey(k) != "" {
+			hashes[i] = KeyHash(k)
+			listed = true
+		}
+	}
+	if !listed {
+		return -1, nil
+	}
+	rows, err := tx.QueryContext(ctx, qDNCAny, hashes[:]...)
+	if err != nil {
+		return -1, err
+	}
+	defer rows.Close()
+	first := -1
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return -1, err
+		}
+		for i := range hashes {
+			if hashes[i] == h && (first < 0 || i < first) {
+				first = i
+			}
+		}
+	}
+	return first, rows.Err()
+}
 
 func dncHas(ctx context.Context, tx querier, key string) (bool, error) {
 	if normKey(key) == "" {

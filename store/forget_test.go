@@ -169,14 +169,20 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		}
 	}
 	_, err = s.UpsertCreator(ctx, victim, nil)
-	if !errors.Is(err, ErrDoNotCrawl) || creator.ErrorCode(err) != creator.EFORBIDDEN {
+	if !errors.Is(err, ErrDoNotCrawl) || creator.ErrorCode(err) != creator.EFORBIDDEN || !strings.Contains(err.Error(), "by id") {
 		t.Fatalf("re-storing a forgotten creator: %v", err)
 	}
 	// Renamed but same platform id: still refused.
 	renamed := fullCreator("victim2@social.example", "5551234")
 	renamed.URL = "https://social.example/@victim2"
-	if _, err := s.UpsertCreator(ctx, renamed, nil); !errors.Is(err, ErrDoNotCrawl) {
+	if _, err := s.UpsertCreator(ctx, renamed, nil); !errors.Is(err, ErrDoNotCrawl) || !strings.Contains(err.Error(), "by platform_id") {
 		t.Fatalf("forgotten platform id stored again: %v", err)
+	}
+	// Another id and platform id at the forgotten URL: refused by the URL.
+	moved := fullCreator("victim3@social.example", "5559999")
+	moved.URL = victim.URL
+	if _, err := s.UpsertCreator(ctx, moved, nil); !errors.Is(err, ErrDoNotCrawl) || !strings.Contains(err.Error(), "by url") {
+		t.Fatalf("forgotten URL stored again: %v", err)
 	}
 	if added, _ := s.FrontierPush(ctx, runID+1, items(victim.URL), t0, 0); added != 0 {
 		t.Fatal("forgotten URL queued")

@@ -323,7 +323,7 @@ func (t *txn) PrepareContext(ctx context.Context, query string) (*sql.Stmt, erro
 
 // hotQueries are prepared on the writer connection at Open.
 var hotQueries = []string{
-	qCreatorByPID, qCreatorByID, qCreatorInsert, qCreatorUpdate, qIDTaken, qPostUpsert, qDNCHas,
+	qCreatorByPID, qCreatorByID, qCreatorInsert, qCreatorUpdate, qIDTaken, qPostUpsert, qDNCHas, qDNCAny,
 	qFrontierSeen, qFrontierInsert, qFrontierReady, qFrontierLeaseUpd, qFrontierDone, qSeenPut,
 	qFrontierState, qFrontierRetry, qFrontierDrop, qCreatorPK,
 }
