@@ -762,8 +762,10 @@ func classifyPost(p *Post, bi *brandIndex) PostDisclosure {
 			commercial = append(commercial, "link "+full)
 		}
 	}
-	if m := linkInBioRe.FindStringSubmatch(cur); m != nil {
-		commercial = append(commercial, strings.TrimSpace(m[1]))
+	if hasAny(cur, linkInBioParts) {
+		if m := linkInBioRe.FindStringSubmatch(cur); m != nil {
+			commercial = append(commercial, strings.TrimSpace(m[1]))
+		}
 	}
 
 	// 9. Platform flag.
@@ -1161,6 +1163,9 @@ func maskAddresses(caption string) (string, map[string]bool) {
 // codeWordParts holds a piece of every word codeWordRe matches: a text
 // with none of them has no code word.
 var codeWordParts = []string{"cod", "kod", "koo", "coupon", "cup", "gutschein"}
+
+// linkInBioParts holds a piece of every phrase linkInBioRe matches.
+var linkInBioParts = []string{"link", "lien", "enlace", "lank", "swipe up"}
 
 // mayHaveEmail reports whether s has an '@' right after a character that
 // can end the user part of an address (an ASCII letter, digit or '_', or a

@@ -2,9 +2,11 @@ package creator
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"testing"
 )
@@ -364,6 +366,38 @@ func TestRegexGatesAreNecessary(t *testing.T) {
 		if codeWordRe.MatchString(s) && !hasAny(s, codeWordParts) {
 			t.Errorf("%q: codeWordRe matches, none of codeWordParts is in it", s)
 		}
+		if linkInBioRe.MatchString(s) && !hasAny(s, linkInBioParts) {
+			t.Errorf("%q: linkInBioRe matches, none of linkInBioParts is in it", s)
+		}
+	}
+	// Every phrase of linkInBioRe has a part: each alternative of its
+	// group, written out, matches.
+	re, err := syntax.Parse(linkInBioRe.String(), syntax.Perl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phrases []string
+	var walk func(r *syntax.Regexp)
+	walk = func(r *syntax.Regexp) {
+		if r.Op == syntax.OpCapture {
+			phrases = alternatives(r.Sub[0])
+			return
+		}
+		for _, sub := range r.Sub {
+			walk(sub)
+		}
+	}
+	walk(re)
+	if len(phrases) < 10 {
+		t.Fatalf("read %d phrases from linkInBioRe: %q", len(phrases), phrases)
+	}
+	for _, ph := range phrases {
+		if !hasAny(ph, linkInBioParts) {
+			t.Errorf("linkInBioRe phrase %q has none of linkInBioParts", ph)
+		}
+		if !linkInBioRe.MatchString(" " + ph + " ") {
+			t.Errorf("linkInBioRe does not match its phrase %q", ph)
+		}
 	}
 	// Every word of codeWordRe has a part.
 	words := regexp.MustCompile(`\((code\|[^)]*)\)`).FindStringSubmatch(codeWordRe.String())
@@ -377,6 +411,43 @@ func TestRegexGatesAreNecessary(t *testing.T) {
 	}
 }
 
+// alternatives writes out every string r matches, for an expression of
+// literals, concatenations, alternations and optional parts (its shortest
+// forms: each optional part left out, then each put in).
+func alternatives(r *syntax.Regexp) []string {
+	switch r.Op {
+	case syntax.OpLiteral:
+		return []string{string(r.Rune)}
+	case syntax.OpCharClass:
+		if len(r.Rune) == 2 && r.Rune[0] == r.Rune[1] {
+			return []string{string(r.Rune[0])}
+		}
+	case syntax.OpCapture:
+		return alternatives(r.Sub[0])
+	case syntax.OpQuest:
+		return append([]string{""}, alternatives(r.Sub[0])...)
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range r.Sub {
+			out = append(out, alternatives(sub)...)
+		}
+		return out
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, sub := range r.Sub {
+			var next []string
+			for _, a := range out {
+				for _, b := range alternatives(sub) {
+					next = append(next, a+b)
+				}
+			}
+			out = next
+		}
+		return out
+	}
+	panic(fmt.Sprintf("alternatives: %v (op %v) is not written out", r, r.Op))
+}
+
 func FuzzRegexGates(f *testing.F) {
 	for _, s := range []string{"shop at glossier.com/x", "jo@ex.co", "\u212a@ex.com", "a.bc"} {
 		f.Add(s)
@@ -387,6 +458,9 @@ func FuzzRegexGates(f *testing.F) {
 		}
 		if captionEmailRe.MatchString(s) && !mayHaveEmail(s) {
 			t.Errorf("mayHaveEmail(%q) is false, captionEmailRe matches", s)
+		}
+		if linkInBioRe.MatchString(s) && !hasAny(s, linkInBioParts) {
+			t.Errorf("%q: linkInBioRe matches, none of linkInBioParts is in it", s)
 		}
 	})
 }
