@@ -48,18 +48,18 @@ const (
 )
 
 // dncFirst returns the index of the first of keys on the do-not-crawl
-// list, or -1. Empty keys are never listed. At most 3 keys.
+// list, or -1. Empty keys are never listed.
 func dncFirst(ctx context.Context, tx querier, keys [3]string) (int, error) {
 	var hashes [3]any
-	listed := false
+	some := false
 	for i, k := range keys {
 		hashes[i] = "" // no key hashes to ""
 		if normKey(k) != "" {
 			hashes[i] = KeyHash(k)
-			listed = true
+			some = true
 		}
 	}
-	if !listed {
+	if !some {
 		return -1, nil
 	}
 	rows, err := tx.QueryContext(ctx, qDNCAny, hashes[:]...)

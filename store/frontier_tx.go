@@ -57,7 +57,7 @@ type Tx struct {
 // WriteTx calls run in commit order, before the next group of calls
 // begins and before WriteTx returns: what they publish (a queued index
 // update, say) follows the order in which the writes were made, even for
-// calls that committed together. f runs on another goroutine than the
+// calls that committed together. f may run on another goroutine than the
 // caller's; it must be quick and must not write to the store.
 func (t *Tx) OnCommit(f func()) {
 	t.call.onCommit = append(t.call.onCommit, f)

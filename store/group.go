@@ -164,35 +164,29 @@ func (s *Store) runGroup(batch []*txCall) {
 		return
 	}
 	t := &txn{Tx: tx, prepared: s.prepared}
-	if len(run) == 1 {
-		c := run[0]
-		if c.err, c.pval = call(t, s, c); c.err != nil || c.pval != nil {
-			_ = tx.Rollback()
-			return
-		}
-		if c.err = tx.Commit(); c.err == nil {
-			s.group.commits.Add(1)
-			committed(run)
-		}
-		return
-	}
+	grouped := len(run) > 1 // a call alone needs no savepoint
 	var ok []*txCall
 	for i, c := range run {
-		if _, err := t.ExecContext(context.Background(), qSavepoint); err != nil {
-			failAll(tx, run[i:], ok, err)
-			return
-		}
-		c.err, c.pval = call(t, s, c)
-		if c.err != nil || c.pval != nil {
-			c.onCommit = nil // its writes are undone below
-		}
-		if c.err == nil && c.pval == nil {
-			if _, err := t.ExecContext(context.Background(), qRelease); err != nil {
+		if grouped {
+			if _, err := t.ExecContext(context.Background(), qSavepoint); err != nil {
 				failAll(tx, run[i:], ok, err)
 				return
 			}
+		}
+		c.err, c.pval = call(t, s, c)
+		if c.err == nil && c.pval == nil {
+			if grouped {
+				if _, err := t.ExecContext(context.Background(), qRelease); err != nil {
+					failAll(tx, run[i:], ok, err)
+					return
+				}
+			}
 			ok = append(ok, c)
 			continue
+		}
+		c.onCommit = nil // its writes are undone below
+		if !grouped {
+			break
 		}
 		// Undo c's work alone. If that fails the transaction's state is
 		// unknown: nothing of it may be committed.
