@@ -356,6 +356,7 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 
 	var crawls []crawlMeasure
 	var ceilings []ceilingMeasure
+	var stages []map[string]stageMeasure
 	for i := 0; i < o.Runs; i++ {
 		dataDir := filepath.Join(dir, fmt.Sprintf("run-%d", i+1))
 		cfg := benchConfig(bn, dataDir, o.Parallel, 1e6, 1000, o.Parallel, bn.urls)
@@ -387,6 +388,16 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 			return err
 		}
 		ceilings = append(ceilings, c)
+		st := map[string]stageMeasure{}
+		for _, name := range benchStages {
+			sm, err := runStageChild(ctx, self, filepath.Join(dir, fmt.Sprintf("stage-%s-%d.log", name, i+1)), noProfile.childEnv(), cfgPath, name, len(bn.urls))
+			if err != nil {
+				return err
+			}
+			st[name] = sm
+			fmt.Fprintf(stderr, "run %d: %s stage %d pages = %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB\n", i+1, name, sm.Pages, sm.PagesPerSec, sm.CPUPerPage, mb(sm.PeakRSS))
+		}
+		stages = append(stages, st)
 		fmt.Fprintf(stderr, "run %d: pipeline %d pages in %s = %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB (server CPU %.2f ms/page); ceiling %.0f pages/s, %.2f CPU ms/page, peak RSS %.0f MB; bare goquery parse %.0f pages/s, %.2f CPU ms/page\n",
 			i+1, m.Run.Summary.Pages, m.Wall.Round(10*time.Millisecond), m.pagesPerSec(), m.cpuPerPage(), mb(m.PeakRSS),
 			float64(m.ServerCPU.Microseconds())/1000/float64(max(1, m.Run.Summary.Pages)), c.PagesPerSec, c.CPUPerPage, mb(c.PeakRSS), c.Bare.PagesPerSec, c.Bare.CPUPerPage)
@@ -430,6 +441,24 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 	fmt.Fprintf(stdout, "  %-20s %8.0f%% %12.0f%%              (median of the runs' ratios; CPU: ceiling/pipeline per page)\n", "pipeline / ceiling", 100*ratio, 100*cpuRatio)
 	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f              (goquery.NewDocumentFromReader alone, same pages and workers)\n", "bare goquery parse", bare, bareCPU)
 	fmt.Fprintf(stdout, "  %-20s %8.0f%% %12.0f%%\n", "pipeline / bare", 100*bareRatio, 100*bareCPURatio)
+	for _, name := range benchStages {
+		what := map[string]string{
+			"fetch": "the same crawl, each page read by nothing: fetching alone",
+			"parse": "the same crawl, each page parsed by the html source, the result dropped",
+		}[name]
+		sp := med(func(i int) float64 { return stages[i][name].PagesPerSec })
+		sc := med(func(i int) float64 { return stages[i][name].CPUPerPage })
+		sr := med(func(i int) float64 { return mb(stages[i][name].PeakRSS) })
+		fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f %7.0f MB   (%s)\n", name+" stage", sp, sc, sr, what)
+	}
+	// The best any crawl that fetches these pages and parses them with
+	// goquery could do against the bare parse: fetching's CPU plus the
+	// parse's, and nothing else.
+	bound := med(func(i int) float64 {
+		b := ceilings[i].Bare.CPUPerPage
+		return b / (stages[i]["fetch"].CPUPerPage + b)
+	})
+	fmt.Fprintf(stdout, "  %-20s %22.0f%%              (bare parse CPU / (fetch stage + bare parse CPU): a crawl that only fetched and parsed with goquery)\n", "fetch + bare bound", 100*bound)
 	fmt.Fprintf(stdout, "  synthetic network    %.2f CPU ms/page (in this command's process, not counted above)\n", srv)
 	fmt.Fprintf(stdout, "  last run             %d pages, %d creators new, %d posts, errors %v\n", last.Pages, last.CreatorsNew, last.Posts, last.Errors)
 	return nil
