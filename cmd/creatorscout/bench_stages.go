@@ -128,7 +128,7 @@ func cmdBenchStageChild(ctx context.Context, args []string, stdout, stderr io.Wr
 	wall := time.Since(start)
 	cpu1, _ := selfUsage()
 	peak, _ := ownPeakRSS() // not getrusage's: it keeps the parent's across exec
-	n := sum.Pages          // fetched, whatever their status, as the pipeline's run counts them
+	n := sum.Pages          // handed to the source, as the pipeline's run counts them
 	m := stageMeasure{Stage: *stage, Pages: n, Denied: sum.RobotsDenied, Creators: int(creators.Load()), PeakRSS: peak}
 	for _, k := range sum.Errors {
 		m.Errors += k
