@@ -591,26 +591,36 @@ type ceilingMeasure struct {
 // pagesDir with the html source as the crawl config at cfgPath sets it up.
 func runCeilingChild(ctx context.Context, exe, logPath string, env []string, cfgPath, pagesDir string) (ceilingMeasure, error) {
 	var c ceilingMeasure
-	logf, err := os.Create(logPath)
-	if err != nil {
+	if err := runMeasureChild(ctx, exe, logPath, env, "the ceiling", &c, "ceiling-child", "--config", cfgPath, "--pages", pagesDir); err != nil {
 		return c, err
-	}
-	defer logf.Close()
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, exe, "bench", "ceiling-child", "--config", cfgPath, "--pages", pagesDir)
-	cmd.Stdout, cmd.Stderr = &out, logf
-	cmd.Env = env
-	runErr := cmd.Run()
-	if err := json.Unmarshal(out.Bytes(), &c); err != nil {
-		return c, fmt.Errorf("bench: the ceiling printed no measure (%v; exit: %v; log in %s)", err, runErr, logPath)
-	}
-	if runErr != nil {
-		return c, fmt.Errorf("bench: ceiling: %w (log in %s)", runErr, logPath)
 	}
 	if c.Creators == 0 {
 		return c, fmt.Errorf("bench: the ceiling read no creator from its pages (log in %s)", logPath)
 	}
 	return c, nil
+}
+
+// runMeasureChild runs `exe bench args...` with env, its stderr going to
+// logPath, and decodes the JSON measure it prints into v. what names the
+// child in errors.
+func runMeasureChild(ctx context.Context, exe, logPath string, env []string, what string, v any, args ...string) error {
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, exe, append([]string{"bench"}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, logf
+	cmd.Env = env
+	runErr := cmd.Run()
+	if err := json.Unmarshal(out.Bytes(), v); err != nil {
+		return fmt.Errorf("bench: %s printed no measure (%v; exit: %v; log in %s)", what, err, runErr, logPath)
+	}
+	if runErr != nil {
+		return fmt.Errorf("bench: %s: %w (log in %s)", what, runErr, logPath)
+	}
+	return nil
 }
 
 // cmdBenchCeilingChild parses the pages savePages saved with the html

@@ -16,13 +16,10 @@ package main
 // pipeline and the ceiling do.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"sync/atomic"
 	"time"
 
@@ -56,21 +53,8 @@ type stageMeasure struct {
 // them.
 func runStageChild(ctx context.Context, exe, logPath string, env []string, cfgPath, stage string, want int) (stageMeasure, error) {
 	var m stageMeasure
-	logf, err := os.Create(logPath)
-	if err != nil {
+	if err := runMeasureChild(ctx, exe, logPath, env, "the "+stage+" stage", &m, "stage-child", "--config", cfgPath, "--stage", stage); err != nil {
 		return m, err
-	}
-	defer logf.Close()
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, exe, "bench", "stage-child", "--config", cfgPath, "--stage", stage)
-	cmd.Stdout, cmd.Stderr = &out, logf
-	cmd.Env = env
-	runErr := cmd.Run()
-	if err := json.Unmarshal(out.Bytes(), &m); err != nil {
-		return m, fmt.Errorf("bench: the %s stage printed no measure (%v; exit: %v; log in %s)", stage, err, runErr, logPath)
-	}
-	if runErr != nil {
-		return m, fmt.Errorf("bench: %s stage: %w (log in %s)", stage, runErr, logPath)
 	}
 	if m.Pages+m.Errors+m.Denied < want || m.Pages < want*9/10 {
 		return m, fmt.Errorf("bench: the %s stage fetched %d of %d pages, %d failed, robots.txt denied %d (log in %s)", stage, m.Pages, want, m.Errors, m.Denied, logPath)
