@@ -24,7 +24,9 @@
 //     limit and loop detection, and trap filters on every queued URL (length,
 //     repeated path segments, session ids, depth, page budgets per run and
 //     per host);
-//   - decoding: every body reaches a source as valid UTF-8;
+//   - decoding: zstd (RFC 9659, windows up to 8 MB) and gzip bodies,
+//     decoded by the crawler itself, and every body reaches a source as
+//     valid UTF-8;
 //   - incremental fetching: If-None-Match / If-Modified-Since from the seen
 //     set, and a 304 costs no parse;
 //   - observability: slog records, a Progress callback for a TTY line,

@@ -15,6 +15,7 @@ import (
 
 	"code.dny.dev/ssrf"
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Errors a fetch can end with; errKind maps each to a RunSummary kind.
@@ -121,21 +122,30 @@ func newTransport(cfg Config, g *guard, maxConnsPerHost int) *http.Transport {
 	}
 }
 
-// limitTransport asks for gzip, decompresses it itself and caps the body
-// after decompression. It marks every response Uncompressed so that colly
-// never gunzips on its own: colly gunzips bodies whose Content-Type
-// mentions gzip or whose path ends in .xml.gz, after its size cap, which
-// would let a gzip bomb through (COLLY_NOTES: "the body-size cap counts
-// bytes before colly's own gunzip").
+// limitTransport asks for zstd or gzip, decompresses them itself and caps
+// the body after decompression. It marks every response Uncompressed so
+// that colly never gunzips on its own: colly gunzips bodies whose
+// Content-Type mentions gzip or whose path ends in .xml.gz, after its size
+// cap, which would let a gzip bomb through (COLLY_NOTES: "the body-size cap
+// counts bytes before colly's own gunzip").
+//
+// zstd (RFC 9659) comes first in Accept-Encoding: servers that have it
+// send fewer bytes, and its decoder takes about a third of gzip's CPU on a
+// 90 KB page of the synthetic network's shape (BenchmarkDecompress, 3 runs
+// each: 0.21-0.26 ms against 0.58-0.77 ms).
 type limitTransport struct {
 	base    http.RoundTripper
 	maxBody int64
+	zstd    sync.Pool // *zstd.Decoder capped at maxBody
 }
+
+// acceptEncoding is what the crawler asks for.
+const acceptEncoding = "zstd, gzip"
 
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Header.Get("Accept-Encoding") == "" {
 		req = req.Clone(req.Context())
-		req.Header.Set("Accept-Encoding", "gzip")
+		req.Header.Set("Accept-Encoding", acceptEncoding)
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
@@ -151,6 +161,11 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	case "gzip", "x-gzip":
 		body = &lazyGzip{src: resp.Body, max: t.maxBody}
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+	case "zstd":
+		body = &lazyZstd{src: resp.Body, max: t.maxBody, pool: &t.zstd}
 		resp.Header.Del("Content-Encoding")
 		resp.Header.Del("Content-Length")
 		resp.ContentLength = -1
@@ -207,25 +222,42 @@ func (z *lazyGzip) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// readCompressed reads a compressed body into a pooled buffer, at most a
+// little over max bytes of it (gzip and zstd never make data larger than
+// a few bytes per stored block): io.EOF when it is empty.
+func readCompressed(src io.Reader, max int64) (*bytes.Buffer, error) {
+	in, _ := gzipInputs.Get().(*bytes.Buffer)
+	if in == nil {
+		in = new(bytes.Buffer)
+	}
+	in.Reset()
+	limit := max + max/1024 + 1024
+	if _, err := in.ReadFrom(io.LimitReader(src, limit+1)); err != nil {
+		return in, err
+	}
+	if int64(in.Len()) > limit {
+		return in, fmt.Errorf("%w: more than %d bytes compressed", ErrTooLarge, limit)
+	}
+	if in.Len() == 0 {
+		return in, io.EOF
+	}
+	return in, nil
+}
+
+// putInput gives a buffer of readCompressed back.
+func putInput(in *bytes.Buffer) {
+	if in != nil && in.Cap() <= 4<<20 {
+		gzipInputs.Put(in)
+	}
+}
+
 func (z *lazyGzip) open() error {
-	z.in, _ = gzipInputs.Get().(*bytes.Buffer)
-	if z.in == nil {
-		z.in = new(bytes.Buffer)
-	}
-	z.in.Reset()
-	limit := z.max + z.max/1024 + 1024
-	if _, err := z.in.ReadFrom(io.LimitReader(z.src, limit+1)); err != nil {
+	var err error
+	if z.in, err = readCompressed(z.src, z.max); err != nil {
 		return err
-	}
-	if int64(z.in.Len()) > limit {
-		return fmt.Errorf("%w: more than %d bytes compressed", ErrTooLarge, limit)
-	}
-	if z.in.Len() == 0 {
-		return io.EOF
 	}
 	src := bytes.NewReader(z.in.Bytes())
 	zr, _ := gzipReaders.Get().(*gzip.Reader)
-	var err error
 	if zr == nil {
 		zr, err = gzip.NewReader(src)
 	} else {
@@ -248,10 +280,87 @@ func (z *lazyGzip) release() {
 		gzipReaders.Put(z.zr)
 		z.zr = nil
 	}
-	if z.in != nil && z.in.Cap() <= 4<<20 {
-		gzipInputs.Put(z.in)
-	}
+	putInput(z.in)
 	z.in = nil
+	z.err = errBodyClosed
+}
+
+// zstdOutputs keeps the buffers zstd bodies are decoded into.
+var zstdOutputs sync.Pool
+
+// lazyZstd is lazyGzip for zstd: it reads the compressed body on the first
+// Read, capped as gzip's is, and decodes it at once with a pooled decoder.
+// The decoder refuses output over the body cap (ErrTooLarge, before it is
+// written: a zstd bomb costs no more memory than the cap) and windows over
+// 8 MB, as RFC 9659 has the zstd content coding's decoders do; it knows no
+// dictionary, which the content coding does not use.
+type lazyZstd struct {
+	src  io.Reader
+	max  int64
+	pool *sync.Pool
+	in   *bytes.Buffer
+	out  *[]byte
+	r    *bytes.Reader
+	err  error
+}
+
+// zstdWindow is the largest window the zstd content coding uses (RFC 9659).
+const zstdWindow = 8 << 20
+
+func (z *lazyZstd) Read(p []byte) (int, error) {
+	if z.err != nil {
+		return 0, z.err
+	}
+	if z.r == nil {
+		if err := z.open(); err != nil {
+			if err == io.EOF {
+				z.err = io.EOF
+			} else {
+				z.err = err
+			}
+			return 0, z.err
+		}
+	}
+	return z.r.Read(p)
+}
+
+func (z *lazyZstd) open() error {
+	var err error
+	if z.in, err = readCompressed(z.src, z.max); err != nil {
+		return err
+	}
+	dec, _ := z.pool.Get().(*zstd.Decoder)
+	if dec == nil {
+		dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxMemory(uint64(z.max)+1), zstd.WithDecoderMaxWindow(zstdWindow))
+		if err != nil {
+			return fmt.Errorf("zstd: %w", err)
+		}
+	}
+	z.out, _ = zstdOutputs.Get().(*[]byte)
+	if z.out == nil {
+		z.out = new([]byte)
+	}
+	*z.out, err = dec.DecodeAll(z.in.Bytes(), (*z.out)[:0])
+	z.pool.Put(dec)
+	switch {
+	case errors.Is(err, zstd.ErrDecoderSizeExceeded):
+		return fmt.Errorf("%w: more than %d bytes after decompression", ErrTooLarge, z.max)
+	case err != nil:
+		return fmt.Errorf("zstd: %w", err)
+	}
+	z.r = bytes.NewReader(*z.out)
+	return nil
+}
+
+// release gives the buffers back; the stream reads as closed after.
+func (z *lazyZstd) release() {
+	putInput(z.in)
+	z.in = nil
+	if z.out != nil && cap(*z.out) <= 4<<20 {
+		zstdOutputs.Put(z.out)
+	}
+	z.out, z.r = nil, nil
 	z.err = errBodyClosed
 }
 
@@ -280,7 +389,7 @@ func (b *capBody) Read(p []byte) (int, error) {
 }
 
 func (b *capBody) Close() error {
-	if z, ok := b.r.(*lazyGzip); ok {
+	if z, ok := b.r.(interface{ release() }); ok {
 		z.release()
 	}
 	return b.c.Close()

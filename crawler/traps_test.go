@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/zstd"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
@@ -439,6 +440,71 @@ func TestBadCharsetsBecomeValidUTF8(t *testing.T) {
 		}
 		if c.ctype != "" && p.Header.Get("Content-Type") != c.ctype {
 			t.Errorf("%s: Content-Type %q, want the server's %q", c.path, p.Header.Get("Content-Type"), c.ctype)
+		}
+	}
+}
+
+// zstdOf returns a zstd stream that decodes to body, with the encoder's
+// options.
+func zstdOf(t *testing.T, body []byte, opts ...zstd.EOption) []byte {
+	t.Helper()
+	enc, err := zstd.NewWriter(nil, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc.EncodeAll(body, nil)
+}
+
+// zstd (RFC 9659): the crawler asks for it first, decodes it, and caps it
+// after decoding as it caps gzip. A frame whose window is over the 8 MB the
+// content coding allows, and bytes that are not zstd, fail their request
+// and nothing else.
+func TestZstdIsDecodedAndCapped(t *testing.T) {
+	page := []byte("<html><body>" + strings.Repeat("zstd page ", 200) + "</body></html>")
+	bomb := zstdOf(t, bytes.Repeat([]byte("A"), 64<<20))
+	if len(bomb) > 1<<20 {
+		t.Fatalf("the bomb is %d bytes compressed: it must fit under the cap", len(bomb))
+	}
+	// 10 MB of text that does not repeat within 8 MB, in a frame that says
+	// it needs a 16 MB window.
+	r8 := rand.New(rand.NewPCG(3, 4))
+	wide := make([]byte, 10<<20)
+	for i := range wide {
+		wide[i] = 'a' + byte(r8.IntN(16))
+	}
+	wideZ := zstdOf(t, wide, zstd.WithWindowSize(16<<20), zstd.WithSingleSegment(false))
+	serve := func(body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "zstd")
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write(body)
+		}
+	}
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/ok":      serve(zstdOf(t, page)),
+		"/bomb":    serve(bomb),
+		"/wide":    serve(wideZ),
+		"/garbage": serve([]byte("this is not a zstd frame at all")),
+	})
+	cfg := testConfig()
+	cfg.MaxBodyBytes = 32 << 20 // the wide frame is under the cap: its window is what fails
+	cfg.MaxRetries = 0
+	h := newHarness(t, cfg)
+	sum := h.run(t, srv.URL+"/ok", srv.URL+"/bomb", srv.URL+"/wide", srv.URL+"/garbage")
+	if p := h.sink.byPath()["/ok"]; p == nil || !bytes.Equal(p.Body, page) {
+		t.Fatalf("the zstd page did not arrive decoded (summary %+v)", sum)
+	}
+	if sum.Pages != 1 || sum.Errors[KindTooLarge] != 1 || sum.Errors[KindNetwork] != 2 {
+		t.Fatalf("summary %+v; want the page, the bomb too large, the wide frame and the garbage failed", sum)
+	}
+	for _, path := range []string{"/bomb", "/wide", "/garbage"} {
+		if it, _ := h.mf.Lookup(0, srv.URL+path); it.State != StateDropped {
+			t.Errorf("%s: item %+v, want dropped", path, it)
+		}
+	}
+	for _, hit := range srv.requests(true) {
+		if hit.Header.Get("Accept-Encoding") != "zstd, gzip" {
+			t.Errorf("%s asked for %q", hit.URI, hit.Header.Get("Accept-Encoding"))
 		}
 	}
 }
