@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/creatorscout/creatorscout/simnet"
 )
 
@@ -50,7 +52,8 @@ type response struct {
 	body   []byte
 }
 
-// get fetches u with optional header pairs, without transparent gzip.
+// get fetches u with optional header pairs, without transparent gzip, and
+// decodes a gzip or zstd body.
 func get(t testing.TB, u string, hdr ...string) response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, u, nil)
@@ -71,6 +74,16 @@ func get(t testing.TB, u string, hdr ...string) response {
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("read %s: %v", u, err)
+	}
+	if resp.Header.Get("Content-Encoding") == "zstd" {
+		zr, err := zstd.NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("zstd %s: %v", u, err)
+		}
+		defer zr.Close()
+		if b, err = io.ReadAll(zr); err != nil {
+			t.Fatalf("zstd %s: %v", u, err)
+		}
 	}
 	if resp.Header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(bytes.NewReader(b))

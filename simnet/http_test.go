@@ -159,6 +159,18 @@ func TestConditionalRequestsAndGzip(t *testing.T) {
 		if string(gz.body) != string(first.body) {
 			t.Errorf("%s: gzip body differs from the identity body", u)
 		}
+		// A client that takes zstd (RFC 9659) gets it, as from servers that
+		// have it; one that refuses it gets gzip.
+		zs := get(t, u, "Accept-Encoding", "zstd, gzip")
+		if len(first.body) > 1024 && zs.header.Get("Content-Encoding") != "zstd" {
+			t.Errorf("%s: %q to a zstd client", u, zs.header.Get("Content-Encoding"))
+		}
+		if string(zs.body) != string(first.body) {
+			t.Errorf("%s: zstd body differs from the identity body", u)
+		}
+		if r := get(t, u, "Accept-Encoding", "zstd;q=0, gzip"); len(first.body) > 1024 && r.header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s: %q to a client that refuses zstd", u, r.header.Get("Content-Encoding"))
+		}
 		if strings.Contains(gz.header.Get("Vary"), "Accept-Encoding") == false {
 			t.Errorf("%s: no Vary: Accept-Encoding", u)
 		}

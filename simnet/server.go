@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // resource is one rendered response, cached until the network changes.
@@ -23,6 +25,7 @@ type resource struct {
 	ctype   string
 	body    []byte // nil when only gz is kept (large pages)
 	gz      []byte
+	zs      []byte  // zstd, beside gz
 	parts   []*part // when set, the body is these parts in order
 	etag    string  // quoted, possibly W/
 	lastMod time.Time
@@ -30,13 +33,14 @@ type resource struct {
 	noStore bool // do not cache (depends on something outside the population)
 }
 
-// part is a piece of a body kept as its own gzip member, so pieces shared
-// by many pages (padding) are compressed once. A client that accepts gzip
-// gets the members back to back, which RFC 1952 allows and Go, curl and
-// browsers read as one stream.
+// part is a piece of a body kept as its own gzip member and zstd frame, so
+// pieces shared by many pages (padding) are compressed once. A client that
+// accepts gzip or zstd gets the members or frames back to back, which RFC
+// 1952 and RFC 8878 allow and Go, curl and browsers read as one stream.
 type part struct {
 	raw    []byte // nil when only gz is kept
 	gz     []byte
+	zs     []byte // a zstd frame; a body's frames back to back are one stream (RFC 8878)
 	rawLen int
 }
 
@@ -55,6 +59,15 @@ func gzipBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
+// zstdEnc compresses bodies for clients that accept zstd (RFC 9659), at
+// the level servers use by default; EncodeAll may run concurrently.
+var zstdEnc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(zstdWindow))
+
+// zstdWindow is the largest window the zstd content coding allows.
+const zstdWindow = 8 << 20
+
+func zstdBytes(b []byte) []byte { return zstdEnc.EncodeAll(b, nil) }
+
 func gunzip(b []byte) []byte {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
@@ -65,7 +78,7 @@ func gunzip(b []byte) []byte {
 }
 
 func newPart(s string, keepRaw bool) *part {
-	p := &part{gz: gzipBytes([]byte(s)), rawLen: len(s)}
+	p := &part{gz: gzipBytes([]byte(s)), zs: zstdBytes([]byte(s)), rawLen: len(s)}
 	if keepRaw {
 		p.raw = []byte(s)
 	}
@@ -98,6 +111,7 @@ func (r *resource) finish(weak bool) *resource {
 	}
 	if len(r.body) > 512 {
 		r.gz = gzipBytes(r.body)
+		r.zs = zstdBytes(r.body)
 		if len(r.body) > 64<<10 {
 			r.body = nil // keep large pages compressed only
 		}
@@ -457,18 +471,27 @@ func (n *Network) write(w http.ResponseWriter, r *http.Request, res *resource) {
 			return
 		}
 	}
+	enc := encoding(r)
 	if res.parts != nil {
-		gz := acceptsGzip(r)
+		bytesOf := func(p *part) []byte {
+			switch enc {
+			case "zstd":
+				return p.zs
+			case "gzip":
+				return p.gz
+			}
+			return p.plain()
+		}
 		size := 0
 		for _, p := range res.parts {
-			if gz {
-				size += len(p.gz)
-			} else {
+			if enc == "" {
 				size += p.rawLen
+			} else {
+				size += len(bytesOf(p))
 			}
 		}
-		if gz {
-			hd.Set("Content-Encoding", "gzip")
+		if enc != "" {
+			hd.Set("Content-Encoding", enc)
 		}
 		hd.Set("Content-Length", strconv.Itoa(size))
 		w.WriteHeader(res.status)
@@ -476,19 +499,19 @@ func (n *Network) write(w http.ResponseWriter, r *http.Request, res *resource) {
 			return
 		}
 		for _, p := range res.parts {
-			if gz {
-				w.Write(p.gz)
-			} else {
-				w.Write(p.plain())
-			}
+			w.Write(bytesOf(p))
 		}
 		return
 	}
 	body := res.body
-	if res.gz != nil && acceptsGzip(r) {
+	switch {
+	case res.zs != nil && enc == "zstd":
+		body = res.zs
+		hd.Set("Content-Encoding", enc)
+	case res.gz != nil && enc == "gzip":
 		body = res.gz
-		hd.Set("Content-Encoding", "gzip")
-	} else if body == nil {
+		hd.Set("Content-Encoding", enc)
+	case body == nil:
 		body = res.plain()
 	}
 	hd.Set("Content-Length", strconv.Itoa(len(body)))
@@ -521,10 +544,23 @@ func notModified(r *http.Request, res *resource) bool {
 	return false
 }
 
-func acceptsGzip(r *http.Request) bool {
+// encoding is the content coding a response to r uses: zstd when r
+// accepts it, as servers that have it prefer it, else gzip, else none.
+func encoding(r *http.Request) string {
+	for _, enc := range []string{"zstd", "gzip"} {
+		if accepts(r, enc) {
+			return enc
+		}
+	}
+	return ""
+}
+
+// accepts reports whether r's Accept-Encoding takes enc (by name or "*",
+// with a q above 0).
+func accepts(r *http.Request, enc string) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") || strings.TrimSpace(name) == "*" {
+		if strings.EqualFold(strings.TrimSpace(name), enc) || strings.TrimSpace(name) == "*" {
 			if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
 				if v, err := strconv.ParseFloat(q, 64); err == nil && v == 0 {
 					return false
