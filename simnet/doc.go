@@ -15,7 +15,8 @@
 // SetHostDown, SetHostRefusing) are driven by the caller, never by timers.
 //
 // Every host serves /robots.txt, answers conditional requests with 304,
-// compresses with gzip when asked, and logs every request with a timestamp
+// compresses with zstd or gzip when asked (zstd first, as servers that have
+// it do), and logs every request with a timestamp
 // from Options.Clock, so tests can prove robots rules and per-host rates are
 // honoured.
 //
