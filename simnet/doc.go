@@ -16,9 +16,8 @@
 //
 // Every host serves /robots.txt, answers conditional requests with 304,
 // compresses with zstd or gzip when asked (zstd first, as servers that have
-// it do), and logs every request with a timestamp
-// from Options.Clock, so tests can prove robots rules and per-host rates are
-// honoured.
+// it do), and logs every request with a timestamp from Options.Clock, so
+// tests can prove robots rules and per-host rates are honoured.
 //
 // Production code never imports simnet, and simnet imports no creatorscout
 // package: its wire output is the only contract.
