@@ -312,13 +312,8 @@ func (z *lazyZstd) Read(p []byte) (int, error) {
 		return 0, z.err
 	}
 	if z.r == nil {
-		if err := z.open(); err != nil {
-			if err == io.EOF {
-				z.err = io.EOF
-			} else {
-				z.err = err
-			}
-			return 0, z.err
+		if z.err = z.open(); z.err != nil {
+			return 0, z.err // io.EOF for an empty body
 		}
 	}
 	return z.r.Read(p)
