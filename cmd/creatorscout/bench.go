@@ -361,6 +361,12 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 		dataDir := filepath.Join(dir, fmt.Sprintf("run-%d", i+1))
 		cfg := benchConfig(bn, dataDir, o.Parallel, 1e6, 1000, o.Parallel, bn.urls)
 		cfgPath := filepath.Join(dir, fmt.Sprintf("run-%d.yml", i+1))
+		// The stages crawl the profile URLs from an in-memory frontier,
+		// whatever --frontier puts in the run's store.
+		stageCfgPath := filepath.Join(dir, fmt.Sprintf("stage-%d.yml", i+1))
+		if err := writeConfig(stageCfgPath, cfg); err != nil {
+			return err
+		}
 		args := []string{"--config", cfgPath}
 		if o.Frontier > 0 {
 			cfg.Jobs.Profiles = nil
@@ -390,7 +396,7 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 		ceilings = append(ceilings, c)
 		st := map[string]stageMeasure{}
 		for _, name := range benchStages {
-			sm, err := runStageChild(ctx, self, filepath.Join(dir, fmt.Sprintf("stage-%s-%d.log", name, i+1)), noProfile.childEnv(), cfgPath, name, len(bn.urls))
+			sm, err := runStageChild(ctx, self, filepath.Join(dir, fmt.Sprintf("stage-%s-%d.log", name, i+1)), noProfile.childEnv(), stageCfgPath, name, len(bn.urls))
 			if err != nil {
 				return err
 			}
