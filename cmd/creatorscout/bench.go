@@ -448,14 +448,10 @@ func benchUnthrottled(ctx context.Context, o benchCrawlOpts, dir string, stdout,
 	fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f              (goquery.NewDocumentFromReader alone, same pages and workers)\n", "bare goquery parse", bare, bareCPU)
 	fmt.Fprintf(stdout, "  %-20s %8.0f%% %12.0f%%\n", "pipeline / bare", 100*bareRatio, 100*bareCPURatio)
 	for _, name := range benchStages {
-		what := map[string]string{
-			"fetch": "the same crawl, each page read by nothing: fetching alone",
-			"parse": "the same crawl, each page parsed by the html source, the result dropped",
-		}[name]
 		sp := med(func(i int) float64 { return stages[i][name].PagesPerSec })
 		sc := med(func(i int) float64 { return stages[i][name].CPUPerPage })
 		sr := med(func(i int) float64 { return mb(stages[i][name].PeakRSS) })
-		fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f %7.0f MB   (%s)\n", name+" stage", sp, sc, sr, what)
+		fmt.Fprintf(stdout, "  %-20s %9.0f %13.2f %7.0f MB   (%s)\n", name+" stage", sp, sc, sr, stageWhat[name])
 	}
 	// The best any crawl that fetches these pages and parses them with
 	// goquery could do against the bare parse: fetching's CPU plus the
@@ -629,6 +625,18 @@ func runMeasureChild(ctx context.Context, exe, logPath string, env []string, wha
 	return nil
 }
 
+// benchChildSetup is what every measured child of `bench crawl` starts
+// with: the crawl's GC policy, the crawl's config and its html source.
+func benchChildSetup(cfgPath string) (config.Config, source.Source, error) {
+	tuneGC()
+	cfg, err := config.Load(cfgPath, nil)
+	if err != nil {
+		return cfg, nil, err
+	}
+	src, err := source.New("html", sourceOptions(cfg.Sources.HTML, cfg.Sources.HTML.BaseURL))
+	return cfg, src, err
+}
+
 // cmdBenchCeilingChild parses the pages savePages saved with the html
 // source as the crawl configures it, on GOMAXPROCS workers, under the
 // crawl's GC policy, and prints the measure as JSON.
@@ -639,12 +647,7 @@ func cmdBenchCeilingChild(ctx context.Context, args []string, stdout, stderr io.
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	tuneGC()
-	cfg, err := config.Load(*cfgPath, nil)
-	if err != nil {
-		return err
-	}
-	src, err := source.New("html", sourceOptions(cfg.Sources.HTML, cfg.Sources.HTML.BaseURL))
+	_, src, err := benchChildSetup(*cfgPath)
 	if err != nil {
 		return err
 	}

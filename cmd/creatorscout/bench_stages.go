@@ -23,7 +23,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/creatorscout/creatorscout/config"
 	"github.com/creatorscout/creatorscout/crawler"
 	"github.com/creatorscout/creatorscout/crawler/source"
 )
@@ -32,8 +31,15 @@ func init() {
 	benchCommands["stage-child"] = command{"", cmdBenchStageChild}
 }
 
-// benchStages are the stages, in the order they run.
-var benchStages = []string{"fetch", "parse"}
+// benchStages are the stages, in the order they run, and stageWhat says
+// what each measures, for the summary.
+var (
+	benchStages = []string{"fetch", "parse"}
+	stageWhat   = map[string]string{
+		"fetch": "the same crawl, each page read by nothing: fetching alone",
+		"parse": "the same crawl, each page parsed by the html source, the result dropped",
+	}
+)
 
 // stageMeasure is one stage's crawl, as its process measured it.
 type stageMeasure struct {
@@ -78,12 +84,7 @@ func cmdBenchStageChild(ctx context.Context, args []string, stdout, stderr io.Wr
 	if *stage != "fetch" && *stage != "parse" {
 		return usagef("--stage must be fetch or parse, not %q", *stage)
 	}
-	tuneGC()
-	cfg, err := config.Load(*cfgPath, nil)
-	if err != nil {
-		return err
-	}
-	html, err := source.New("html", sourceOptions(cfg.Sources.HTML, cfg.Sources.HTML.BaseURL))
+	cfg, html, err := benchChildSetup(*cfgPath)
 	if err != nil {
 		return err
 	}
