@@ -675,7 +675,8 @@ func TestThreeSimulatedNights(t *testing.T) {
 			same++
 		case len(h) == 0 || h[len(h)-1].Day.Format("2006-01-02") != today || len(h) != strings.Count(was, "=")+1:
 			// Not due tonight, refreshed by the forced run: one snapshot for today.
-			t.Errorf("forced re-run gave %s history %s (was %s): want one more snapshot, for today", id, now, was)
+			t.Errorf("forced re-run gave %s history %s (was %s): want one more snapshot, for today; its state %+v; the run: %d refreshed, %d unchanged, %d deferred, %d skipped, failures %v",
+				id, now, was, w.state(id), again.Report.Refreshed, again.Report.Unchanged, again.Report.Deferred, again.Report.Skipped, again.Report.Failures)
 		}
 	}
 	if same == 0 {
