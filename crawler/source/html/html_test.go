@@ -56,6 +56,9 @@ func TestParseGolden(t *testing.T) {
 		{name: "tiktok_profile_loopback_hop1", file: "tiktok_profile.html", url: "http://127.0.0.1:8095/@dario.bakes",
 			opts: source.Options{Hosts: []string{"127.0.0.1:8095=tiktok"}}, meta: map[string]string{source.MetaSnowball: "1"}},
 		{name: "tiktok_tag", file: "tiktok_tag.html", url: "https://www.tiktok.com/tag/sourdough"},
+		// "This account cannot be found": no creator, though TikTok's own
+		// og: meta describe a page.
+		{name: "tiktok_not_found", file: "tiktok_not_found.html", url: "https://www.tiktok.com/@nosuchuser"},
 		{name: "hashtag_jsonld", file: "hashtag_jsonld.html", url: "https://creators.example/tags/trailrunning"},
 		{name: "hashtag_anchors", file: "hashtag_anchors.html", url: "https://social.example/tags/sourdough",
 			meta: map[string]string{"hashtag": "sourdough"}},

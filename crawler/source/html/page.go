@@ -153,6 +153,9 @@ func (pg *page) parse(res *source.Result, rb metarobots.Directives) (recognized 
 		evidence = true
 	}
 	tk := pg.readTikTok()
+	if tk != nil && tk.missing {
+		return true // TikTok says there is no such account: its og: meta are the site's
+	}
 	if tk != nil {
 		f.fill(&tk.facts)
 		evidence = true

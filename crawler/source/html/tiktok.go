@@ -18,6 +18,10 @@ import (
 type tiktokData struct {
 	facts
 	items []any
+	// missing: the script says the account does not exist or cannot be
+	// shown (a non-zero statusCode and no user). The page's other meta are
+	// then TikTok's own, not the account's.
+	missing bool
 }
 
 // readTikTok reads <script id="__UNIVERSAL_DATA_FOR_REHYDRATION__">:
@@ -39,11 +43,21 @@ func (pg *page) readTikTok() *tiktokData {
 		pg.perr.Add(`tiktok rehydration: no __DEFAULT_SCOPE__["webapp.user-detail"]`)
 		return nil
 	}
-	if code, ok := intVal(ud["statusCode"]); ok && code != 0 {
-		pg.perr.Add("tiktok user-detail: statusCode %d %s", code, clean(strVal(ud["statusMsg"]), 80))
-	}
+	code, coded := intVal(ud["statusCode"])
 	ui, _ := ud["userInfo"].(node)
 	user, _ := ui["user"].(node)
+	if coded && code != 0 {
+		status := fmt.Sprintf("statusCode %d", code)
+		if msg := clean(strVal(ud["statusMsg"]), 80); msg != "" {
+			status += " (" + msg + ")"
+		}
+		if user == nil {
+			// "This account cannot be found" (10221 and its kin): no creator.
+			pg.perr.Add("tiktok user-detail: %s and no user: no such account", status)
+			return &tiktokData{missing: true}
+		}
+		pg.perr.Add("tiktok user-detail: %s", status)
+	}
 	if user == nil {
 		pg.perr.Add("tiktok user-detail: no userInfo.user")
 		return nil
