@@ -7,7 +7,14 @@
 // qualified with the host of the instance that served the page. Accounts
 // that opt out of indexing (discoverable false, noindex true, indexable
 // false or absent, or #nobot / #noindex in the bio) never become creators
-// or post authors; they are listed in Result.OptedOut instead.
+// or post authors; they are listed in Result.OptedOut instead. Search is
+// opt-in, as Mastodon 4.2 and later treat it: servers that send no
+// indexable (Mastodon before 4.2, GoToSocial, Pleroma, Akkoma) opt none of
+// their accounts in.
+//
+// A count an account hides is unknown (nil), never the number the server
+// puts in its place: -1 from Mastodon forks, 0 beside Pleroma's and
+// Akkoma's hide_followers_count / hide_follows_count flags.
 //
 // Request Meta used by this source:
 //   - "handle": the user@host a profile request is for;

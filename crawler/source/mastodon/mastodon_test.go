@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -404,3 +405,48 @@ func BenchmarkParse(b *testing.B) {
 
 // want is what this source promises of every Parse result.
 var want = sourcetest.Want{Platform: "mastodon", Authored: true, Handle: func(h string) bool { return strings.Contains(h, "@") }}
+
+// TestHiddenCounts: servers that let an account hide a count send a
+// number that is not it (-1 from Mastodon forks, 0 beside Pleroma's and
+// Akkoma's hide flags); the creator's count is then unknown, and a page
+// that says so is not damaged.
+func TestHiddenCounts(t *testing.T) {
+	src := newSource(t)
+	account := func(followers, following string, pleroma string) []byte {
+		return []byte(`{"id":"1","username":"lain","acct":"lain","display_name":"lain","url":"https://akko.example/users/lain",
+			"note":"Potter.","indexable":true,"discoverable":true,"followers_count":` + followers + `,"following_count":` + following +
+			`,"statuses_count":12` + pleroma + `}`)
+	}
+	cases := []struct {
+		name                 string
+		body                 []byte
+		followers, following string // "nil" for unknown
+	}{
+		{"akkoma, both hidden", account("0", "0", `,"pleroma":{"hide_followers_count":true,"hide_followers":true,"hide_follows_count":true,"hide_follows":true}`), "nil", "nil"},
+		{"pleroma, followers hidden", account("0", "7", `,"pleroma":{"hide_followers_count":true,"hide_follows_count":false}`), "nil", "7"},
+		{"pleroma, flags off", account("0", "0", `,"pleroma":{"hide_followers_count":false,"hide_followers":false}`), "0", "0"},
+		{"pleroma, a shown count beside a flag", account("41", "0", `,"pleroma":{"hide_followers_count":true}`), "41", "0"},
+		{"mastodon fork, -1", account("-1", "3", ``), "nil", "3"},
+		{"mastodon, zero", account("0", "0", ``), "0", "0"},
+	}
+	u, _ := url.Parse("https://akko.example/api/v1/accounts/lookup?acct=lain")
+	str := func(p *int64) string {
+		if p == nil {
+			return "nil"
+		}
+		return strconv.FormatInt(*p, 10)
+	}
+	for _, tc := range cases {
+		res, err := src.Parse(&source.Page{URL: u, Status: 200, Body: tc.body, FetchedAt: fetchedAt})
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if len(res.Creators) != 1 {
+			t.Fatalf("%s: %d creators", tc.name, len(res.Creators))
+		}
+		c := res.Creators[0]
+		if str(c.Followers) != tc.followers || str(c.Following) != tc.following {
+			t.Errorf("%s: followers %s following %s, want %s and %s", tc.name, str(c.Followers), str(c.Following), tc.followers, tc.following)
+		}
+	}
+}

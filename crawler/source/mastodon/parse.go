@@ -1,6 +1,7 @@
 package mastodon
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -234,6 +235,29 @@ func (ps *parser) account(f lenient.Fields, wantPosts bool) {
 // locationFields are profile field names that hold where someone is.
 var locationFields = []string{"based in", "city", "location", "lieu", "lives in", "ort", "standort", "ubicación", "where"}
 
+// hiddenCount reads a count the account may have hidden, which servers
+// send as a number that is not the count: Mastodon forks that let an
+// account hide its followers (kmyblue, fedibird) send -1, and Pleroma and
+// Akkoma send 0 when pleroma.hide_followers_count and hide_followers (or
+// the follows pair) are set. Either is unknown, not a figure; a 0 beside
+// one of those flags is read as hidden too, since it cannot be told apart.
+func hiddenCount(f lenient.Fields, key string, flags ...string) *int64 {
+	if n, ok := f.Value(key).(json.Number); ok && n == "-1" {
+		return nil
+	}
+	c := f.Count(key)
+	if c == nil || *c != 0 {
+		return c
+	}
+	pl := f.Obj("pleroma")
+	for _, flag := range flags {
+		if hidden, state := pl.Bool(flag); state == lenient.BoolOK && hidden {
+			return nil
+		}
+	}
+	return c
+}
+
 // creator builds the Creator of an account that did not opt out.
 func (ps *parser) creator(a account) creator.Creator {
 	f := a.f
@@ -244,8 +268,8 @@ func (ps *parser) creator(a account) creator.Creator {
 		Handle:      a.handle,
 		PlatformID:  f.Str("uri"),
 		DisplayName: strings.TrimSpace(f.Str("display_name")),
-		Followers:   f.Count("followers_count"),
-		Following:   f.Count("following_count"),
+		Followers:   hiddenCount(f, "followers_count", "hide_followers_count", "hide_followers"),
+		Following:   hiddenCount(f, "following_count", "hide_follows_count", "hide_follows"),
 		PostsCount:  f.Count("statuses_count"),
 		FetchedAt:   ps.page.FetchedAt,
 		SourceURL:   ps.srcURL,
