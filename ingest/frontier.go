@@ -134,7 +134,10 @@ func (f Frontier) FrontierDone(ctx context.Context, id int64, status int, etag, 
 	if f.P != nil {
 		return f.P.commitStaged(ctx, d)
 	}
-	return f.S.WriteTx(ctx, func(tx *store.Tx) error { return tx.FrontierDone(id, status, etag, lastModified, at) })
+	return f.S.WriteTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.FrontierDone(id, status, etag, lastModified, at)
+		return err
+	})
 }
 
 // FrontierRetry implements crawler.Frontier.

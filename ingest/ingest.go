@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -74,6 +75,9 @@ type Stats struct {
 	OptedOut        int
 	Forgotten       int
 	Skipped         int // on the do-not-crawl list, or refused by the store
+	// Confirmed counts creators whose page answered 304 Not Modified:
+	// refreshed as they were (Pipeline.confirm).
+	Confirmed int
 	// Creators whose analysis was made before their page's write
 	// transaction (analyseAhead), and those analysed inside it because
 	// the store changed in between or no preview could be made.
@@ -308,8 +312,16 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 				o.added = n
 			}
 			if d := o.done; d != nil {
-				if err := tx.FrontierDone(d.id, d.status, d.etag, d.lastMod, d.at); err != nil {
+				u, err := tx.FrontierDone(d.id, d.status, d.etag, d.lastMod, d.at)
+				if err != nil {
 					return fmt.Errorf("ingest: finish frontier item %d: %w", d.id, err)
+				}
+				if d.status == http.StatusNotModified {
+					n, err := p.confirm(tx, u, d.at.UTC(), &docs)
+					if err != nil {
+						return err
+					}
+					st.Confirmed += n
 				}
 			}
 		}
@@ -322,6 +334,7 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 	p.stats.CreatorsNew += st.CreatorsNew
 	p.stats.CreatorsUpdated += st.CreatorsUpdated
 	p.stats.Posts += st.Posts
+	p.stats.Confirmed += st.Confirmed
 	p.stats.Skipped += st.Skipped
 	p.stats.AnalysedAhead += st.AnalysedAhead
 	p.stats.AnalysedInTx += st.AnalysedInTx
@@ -330,6 +343,41 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 		return err
 	}
 	return p.shareContacts(ctx) // contacts.go: contact pages for the creators just stored
+}
+
+// confirm handles a 304 Not Modified from u at time at: the creators last
+// read from u are as the page still says, so, as the same page answered
+// with a 200 would, it sets their fetch and last-seen times to at,
+// analyses them again, records the day's snapshot and queues them for the
+// index. It returns how many it confirmed.
+func (p *Pipeline) confirm(tx *store.Tx, u string, at time.Time, docs *[]index.Doc) (int, error) {
+	ids, err := tx.CreatorsReadFrom(u)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	analyse := p.analyser(tx, at)
+	for _, id := range ids {
+		c, err := tx.Creator(id)
+		if err != nil {
+			return 0, fmt.Errorf("ingest: load %s: %w", id, err)
+		}
+		c.FetchedAt = at
+		up, err := tx.UpsertAnalysed(c, nil, RecentPosts, analyse)
+		if err != nil {
+			return 0, fmt.Errorf("ingest: confirm %s from a 304 of %s: %w", id, u, err)
+		}
+		c = up.Creator
+		snap := creator.Snapshot{
+			CreatorID: c.ID, Day: at.Truncate(24 * time.Hour),
+			Followers: c.Followers, Following: c.Following, PostsCount: c.PostsCount,
+			EngagementRate: c.EngagementRate, AvgLikes: c.AvgLikes, AvgViews: c.AvgViews,
+		}
+		if err := tx.PutSnapshot(snap); err != nil {
+			return 0, fmt.Errorf("ingest: snapshot of %s: %w", c.ID, err)
+		}
+		*docs = append(*docs, index.Doc{Creator: c, Posts: up.Posts})
+	}
+	return len(ids), nil
 }
 
 // refused reports (and logs) a store refusal that skips one creator

@@ -18,8 +18,11 @@
 //     and bounds snowball discovery by depth and budget;
 //  4. crawls them all in one crawl through the ingest pipeline, which
 //     stores, analyses (with the creator's history), snapshots and
-//     re-indexes only the creators whose pages came back: a 304 Not
-//     Modified costs no parse and no re-index;
+//     re-indexes the creators whose pages came back; a 304 Not Modified
+//     costs no parse, and the creators read from that page are analysed
+//     again from what is stored, snapshotted and re-indexed (the same
+//     for a page fetched by a discovery job or the snowball, so a page
+//     checked unchanged tonight counts as tonight's reading);
 //  5. looks at what became of each due creator: refreshed, unchanged,
 //     renamed, forgotten (it opted out), deferred (not reached, its host
 //     answering) or failed. A failure is recorded on the creator

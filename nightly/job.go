@@ -391,6 +391,18 @@ func (j *Job) evaluate(ctx context.Context, dues []due, tr *tracker, start time.
 				errs = append(errs, err)
 			}
 		}
+		a, fetched := tr.outcome(d.ref.Key)
+		if fetched && a.ok() && a.status == 304 {
+			rep.Unchanged++
+			// The pipeline confirms the creators read from a page that
+			// answers 304; one read from another page is confirmed here.
+			if st.LastSeenAt.Before(start) {
+				if err := j.revalidated(ctx, st.ID, now); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			continue
+		}
 		if !st.LastSeenAt.Before(start) && st.GoneAt == nil {
 			rep.Refreshed++
 			if err := j.followerJump(ctx, st, rep); err != nil {
@@ -398,15 +410,8 @@ func (j *Job) evaluate(ctx context.Context, dues []due, tr *tracker, start time.
 			}
 			continue
 		}
-		a, fetched := tr.outcome(d.ref.Key)
 		var kind, msg string
 		switch {
-		case fetched && a.ok() && a.status == 304:
-			rep.Unchanged++
-			if err := j.revalidated(ctx, st.ID, now); err != nil {
-				errs = append(errs, err)
-			}
-			continue
 		case fetched && (a.status == 404 || a.status == 410):
 			kind, msg = store.FailureGone, fmt.Sprintf("profile answered %d", a.status)
 		case fetched && a.ok():

@@ -3,6 +3,7 @@ package nightly
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -237,5 +238,115 @@ func TestRunCapsRefreshesAndMapsOutcomesToFailures(t *testing.T) {
 	}
 	if c, err := st.Creator(ctx, "web:deleted"); err != nil || *c.Followers != 5000 {
 		t.Errorf("gone creator's data: %v, %v", c, err)
+	}
+}
+
+// TestNotModifiedRefreshesTheCreator: a creator's page fetched for any
+// reason (here a discovery job, the creator not due) that answers 304 has
+// been checked unchanged today, as a 200 would have refreshed it: it gets
+// today's snapshot and its last-seen time, and a forced run within the
+// freshness window, which does not fetch the page again, leaves it so.
+func TestNotModifiedRefreshesTheCreator(t *testing.T) {
+	w := newWorld(t, 40, 5)
+	seeds := w.seedRequests(4)
+	w.job.Discovery = func(context.Context) ([]source.Request, []string, error) {
+		return seeds, []string{"profiles:seed list"}, nil
+	}
+	w.run(RunOptions{})
+	base := w.stored()
+	// A nano creator (due weekly) with a request of its own.
+	var id string
+	var req source.Request
+	for _, s := range seeds {
+		for _, c := range base {
+			if id == "" && c.SourceURL == s.URL && c.Tier == creator.Nano {
+				id, req = c.ID, s
+			}
+		}
+	}
+	if id == "" {
+		t.Fatal("no nano creator among the seeds")
+	}
+	// 23 hours on, past the crawl's freshness (20 h), the next day by the
+	// calendar; the network has not changed, so the page answers 304.
+	w.clk.SetTo(w.day0.Add(25 * time.Hour))
+	w.job.Discovery = func(context.Context) ([]source.Request, []string, error) {
+		return []source.Request{req}, []string{"profiles:one"}, nil
+	}
+	r := w.run(RunOptions{})
+	if r.Run.Summary.NotModified == 0 {
+		t.Fatalf("the page did not answer 304: summary %+v", r.Run.Summary)
+	}
+	if days := w.snapshotDays(id); fmt.Sprint(days) != "[0 1]" {
+		t.Errorf("after its page answered 304 on day 1, %s has snapshots on days %v, want [0 1]", id, days)
+	}
+	if st := w.state(id); st.LastSeenAt.Before(r.Report.StartedAt) {
+		t.Errorf("after its page answered 304, %s was last seen %s, before the run started (%s)", id, st.LastSeenAt, r.Report.StartedAt)
+	}
+
+	// A week on, the creator is due; its refresh answers 304 too. The
+	// report counts it unchanged (not refreshed), and it has the day's
+	// snapshot.
+	w.clk.SetTo(w.day0.Add(8*day + 2*time.Hour))
+	w.job.Discovery = nil
+	due := w.dueNow()
+	if !due[id] {
+		t.Fatalf("%s is not due on day 8", id)
+	}
+	r = w.run(RunOptions{})
+	if r.Report.Unchanged < 1 || r.Report.Unchanged+r.Report.Refreshed != len(due) {
+		t.Errorf("day 8: %d due, report says %d unchanged and %d refreshed; want %s among the unchanged", len(due), r.Report.Unchanged, r.Report.Refreshed, id)
+	}
+	if days := w.snapshotDays(id); fmt.Sprint(days) != "[0 1 8]" {
+		t.Errorf("day 8: %s has snapshots on days %v, want [0 1 8]", id, days)
+	}
+}
+
+// TestRunCountsA304Unchanged: a due creator whose page answers 304 is
+// unchanged, not refreshed, though the pipeline has confirmed it (today's
+// snapshot, last seen now) by the time the run is evaluated.
+func TestRunCountsA304Unchanged(t *testing.T) {
+	st, ix, _ := openStoreAndIndex(t)
+	ctx := context.Background()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/robots.txt":
+			http.NotFound(w, r)
+		case r.Header.Get("If-None-Match") == `"v1"`:
+			w.WriteHeader(http.StatusNotModified)
+		default:
+			t.Errorf("unconditional request for %s", r.URL)
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	start := time.Date(2026, 11, 8, 2, 0, 0, 0, time.UTC)
+	u := srv.URL + "/same"
+	c := &creator.Creator{ID: "web:same", Platform: creator.Web, Handle: "same", URL: u, SourceURL: u,
+		Followers: creator.Int64(5000), Tier: creator.Nano, FetchedAt: start.Add(-30 * day)}
+	if _, err := st.UpsertCreator(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkSeen(ctx, u, http.StatusOK, `"v1"`, "", c.FetchedAt); err != nil {
+		t.Fatal(err)
+	}
+	j := bareJob(t, st, ix, newOffsetClock(start), "o")
+	res, err := j.Run(ctx, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Report; r.Due != 1 || r.Unchanged != 1 || r.Refreshed != 0 || r.Failed != 0 {
+		t.Errorf("report %+v: want the one due creator unchanged", r)
+	}
+	state, err := st.CreatorState(ctx, "web:same")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state.LastSeenAt.Before(start) {
+		t.Errorf("last seen %s, before the run (%s)", state.LastSeenAt, start)
+	}
+	hist, err := st.History(ctx, "web:same")
+	if err != nil || len(hist) != 1 || !hist[0].Day.Equal(start.Truncate(24*time.Hour)) {
+		t.Errorf("history %+v (%v): want one snapshot, for %s", hist, err, start.Format("2006-01-02"))
 	}
 }

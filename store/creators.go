@@ -695,6 +695,28 @@ func creatorByID(ctx context.Context, q querier, id string) (*creator.Creator, e
 	return c, nil
 }
 
+// CreatorsReadFrom returns the ids of the creators, not gone, last read
+// from the page at u (their source_url), in id order.
+func (t *Tx) CreatorsReadFrom(u string) ([]string, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id FROM creators WHERE source_url = ? AND gone_at IS NULL ORDER BY id`, u)
+	if err != nil {
+		return nil, fmt.Errorf("store: creators read from %s: %w", u, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: creators read from %s: %w", u, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: creators read from %s: %w", u, err)
+	}
+	return ids, nil
+}
+
 // CreatorByPlatformID returns the creator with this platform's own id.
 func (s *Store) CreatorByPlatformID(ctx context.Context, platform, pid string) (*creator.Creator, error) {
 	if pid == "" {

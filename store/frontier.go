@@ -203,28 +203,29 @@ func (s *Store) lease(ctx context.Context, runID int64, n int, now time.Time, le
 // lease (FrontierLeaseTagged).
 func (s *Store) FrontierDone(ctx context.Context, id int64, status int, etag, lastModified string, at time.Time) error {
 	return s.inTx(ctx, fmt.Sprintf("frontier done %d", id), func(t *Tx) error {
-		return t.FrontierDone(id, status, etag, lastModified, at)
+		_, err := t.FrontierDone(id, status, etag, lastModified, at)
+		return err
 	})
 }
 
 // FrontierDone is Store.FrontierDone inside the transaction; it also
-// clears the tag of a tagged lease.
-func (t *Tx) FrontierDone(id int64, status int, etag, lastModified string, at time.Time) error {
+// clears the tag of a tagged lease. It returns the item's URL.
+func (t *Tx) FrontierDone(id int64, status int, etag, lastModified string, at time.Time) (string, error) {
 	if at.IsZero() {
-		return creator.Invalid("at", "fetch time is zero")
+		return "", creator.Invalid("at", "fetch time is zero")
 	}
 	var u string
 	err := t.tx.QueryRowContext(t.ctx, qFrontierDone, frontierDone, id).Scan(&u)
 	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("frontier item", id)
+		return "", notFound("frontier item", id)
 	}
 	if err != nil {
-		return fmt.Errorf("store: frontier done %d: %w", id, err)
+		return "", fmt.Errorf("store: frontier done %d: %w", id, err)
 	}
 	if err := putSeen(t.ctx, t.tx, u, status, etag, lastModified, at); err != nil {
-		return fmt.Errorf("store: frontier done %d: %w", id, err)
+		return "", fmt.Errorf("store: frontier done %d: %w", id, err)
 	}
-	return nil
+	return u, nil
 }
 
 // putSeen records a fetch of u in the seen set. A 304 also confirms the
