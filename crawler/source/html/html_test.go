@@ -43,6 +43,9 @@ func TestParseGolden(t *testing.T) {
 		{name: "jsonld_profile_xrobots_otherbot", file: "jsonld_profile.html", url: "https://lena-trails.example/ueber-mich/",
 			header: http.Header{"X-Robots-Tag": {"otherbot: noindex, nofollow"}}},
 		{name: "jsonld_graph", file: "jsonld_graph.html", url: "https://kitchennotes.example/u/mayacooks?ref=tag"},
+		// A Yoast author archive: the Person names the page by
+		// mainEntityOfPage {"@id"}; the ProfilePage has no mainEntity.
+		{name: "jsonld_yoast_author", file: "jsonld_yoast_author.html", url: "https://craftykitchen.example/author/janedoe/"},
 		{name: "og_instagram", file: "og_instagram.html", url: "https://www.instagram.com/mira.makes/"},
 		{name: "og_instagram_de_loopback", file: "og_instagram_de.html", url: "http://127.0.0.1:8091/jonas.weber/",
 			opts: source.Options{Hosts: []string{"127.0.0.1:8091=instagram"}}},

@@ -171,7 +171,10 @@ func (ld *ldData) resolve(v any) node {
 }
 
 // findPerson picks the profile's main entity: ProfilePage.mainEntity, or a
-// Person/Organization whose url or @id is the page itself.
+// Person/Organization whose url, @id or mainEntityOfPage is the page
+// itself. mainEntityOfPage may name the page by a node ({"@id": ...}, as
+// Yoast's and All in One SEO's author archives do, whose ProfilePage has
+// no mainEntity), and an @id may carry a fragment ("#webpage").
 func (ld *ldData) findPerson(pg *page) {
 	for _, n := range ld.nodes {
 		if !hasType(n, "ProfilePage") {
@@ -192,13 +195,34 @@ func (ld *ldData) findPerson(pg *page) {
 		if !hasType(n, "Person", "Organization") {
 			continue
 		}
-		for _, k := range []string{"url", "@id", "mainEntityOfPage"} {
-			if s := strVal(n[k]); s != "" && normURL(pg.abs(s)) == self {
+		for _, s := range []string{strVal(n["url"]), strVal(n["@id"]), pageRef(n["mainEntityOfPage"])} {
+			if s != "" && normURL(pg.abs(s)) == self {
 				ld.person = n
 				return
 			}
 		}
 	}
+}
+
+// pageRef is the page a mainEntityOfPage value names: a URL, or the @id
+// (else the url) of a node, the first of a list that names one.
+func pageRef(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case node:
+		if id := strVal(t["@id"]); id != "" {
+			return id
+		}
+		return strVal(t["url"])
+	case []any:
+		for _, e := range t {
+			if s := pageRef(e); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 // findList reads a CollectionPage's ItemList of profile URLs.
