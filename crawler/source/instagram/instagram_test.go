@@ -65,6 +65,7 @@ func TestParseGolden(t *testing.T) {
 		{name: "top_media", file: "top_media.json", url: "http://127.0.0.1:8093/v21.0/17843857450040591/top_media?user_id=17841405309211844&fields=id&access_token=SIM_TOKEN"},
 		{name: "error_token", file: "error_token.json", url: bd, status: 400},
 		{name: "error_ratelimit", file: "error_ratelimit.json", url: bd, status: 403},
+		{name: "error_user_not_found", file: "error_user_not_found.json", url: bd, status: 400},
 		{name: "hostile", file: "hostile.json", url: bd},
 		{name: "truncated", file: "truncated.json", url: bd},
 		{name: "html_body", file: "profile_page.html", url: "https://www.instagram.com/mira.makes/"},

@@ -22,13 +22,17 @@ type obj = map[string]any
 // GraphError is the Graph API's error body. It unwraps to a
 // *source.ParseError so callers counting parse failures see it too.
 type GraphError struct {
-	Message   string
-	Type      string // e.g. "OAuthException"
-	Code      int
-	Subcode   int
-	FBTraceID string
-	URL       string // the request, without credentials
-	parse     *source.ParseError
+	Message string
+	// UserMessage is error_user_title and error_user_msg, the Graph API's
+	// explanation for people ("Cannot find User: The user with username:
+	// x cannot be found."), when it sends one.
+	UserMessage string
+	Type        string // e.g. "OAuthException"
+	Code        int
+	Subcode     int
+	FBTraceID   string
+	URL         string // the request, without credentials
+	parse       *source.ParseError
 }
 
 func (e *GraphError) Error() string {
@@ -40,6 +44,9 @@ func (e *GraphError) Error() string {
 		s += " (" + e.Type + ")"
 	}
 	s += ": " + e.Message
+	if e.UserMessage != "" {
+		s += " (" + e.UserMessage + ")"
+	}
 	if e.FBTraceID != "" {
 		s += " [fbtrace_id " + e.FBTraceID + "]"
 	}
@@ -154,7 +161,18 @@ func (ps *parser) graphError(v any) error {
 	if ge.Message == "" {
 		ge.Message = "no message"
 	}
-	ps.perr.Add("graph api error code %d subcode %d (%s): %s [fbtrace_id %s]", ge.Code, ge.Subcode, ge.Type, ge.Message, ge.FBTraceID)
+	title, msg := clean(str(e["error_user_title"]), maxField), clean(str(e["error_user_msg"]), maxField)
+	switch {
+	case title != "" && msg != "":
+		ge.UserMessage = title + ": " + msg
+	default:
+		ge.UserMessage = title + msg
+	}
+	user := ""
+	if ge.UserMessage != "" {
+		user = " (" + ge.UserMessage + ")"
+	}
+	ps.perr.Add("graph api error code %d subcode %d (%s): %s%s [fbtrace_id %s]", ge.Code, ge.Subcode, ge.Type, ge.Message, user, ge.FBTraceID)
 	return ge
 }
 

@@ -202,6 +202,17 @@ func TestParseGolden(t *testing.T) {
 			},
 		},
 		{
+			// An OAuth error keeps its description.
+			File:   "api_error_oauth.json",
+			URL:    "https://kitchen.social/api/v1/timelines/tag/sourdough?limit=40",
+			Status: 401,
+			Check: func(t *testing.T, r *source.Result, err error) {
+				if err == nil || !strings.Contains(err.Error(), "invalid_token: The access token is invalid") {
+					t.Errorf("err %v", err)
+				}
+			},
+		},
+		{
 			File: "not_json.html",
 			URL:  "https://kitchen.social/@lena_bakes",
 			Check: func(t *testing.T, r *source.Result, err error) {

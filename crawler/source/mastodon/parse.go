@@ -111,7 +111,11 @@ func manyAuthors(tree any) bool {
 // status as an issue.
 func (ps *parser) apiError(tree any) bool {
 	if m, ok := tree.(map[string]any); ok && m["error"] != nil && m["acct"] == nil {
-		ps.pe.Add("API error (HTTP %d): %s", ps.page.Status, lenient.Clip(fmt.Sprint(m["error"])))
+		msg := fmt.Sprint(m["error"])
+		if d, _ := m["error_description"].(string); d != "" {
+			msg += ": " + d // OAuth errors: "invalid_token: The access token is invalid"
+		}
+		ps.pe.Add("API error (HTTP %d): %s", ps.page.Status, lenient.Message(msg))
 		return true
 	}
 	if ps.page.Status >= 400 {

@@ -168,7 +168,7 @@ func (ps *parser) apiError(e lenient.Fields) {
 	if n := e.Count("code"); n != nil {
 		code = strconv.FormatInt(*n, 10)
 	}
-	ps.pe.Add("API error %s %s: %s", code, strings.Join(reasons, ","), lenient.Clip(e.Str("message")))
+	ps.pe.Add("API error %s %s: %s", code, strings.Join(reasons, ","), lenient.Message(e.Str("message")))
 }
 
 // meta starts a request's Meta from the page's context.

@@ -23,9 +23,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/creatorscout/creatorscout/crawler/source"
@@ -401,11 +403,36 @@ func Snippet(v any) string {
 
 // Clip shortens s to at most 40 runes (and an ellipsis) of valid UTF-8 for
 // an issue.
-func Clip(s string) string {
+func Clip(s string) string { return ClipN(s, 40) }
+
+// MaxMessage is how much of a server's own error message an issue keeps:
+// enough for a sentence such as "The access token is invalid" or YouTube's
+// "API key not valid. Please pass a valid API key.".
+const MaxMessage = 300
+
+// Message shortens a server's error message for an issue: valid UTF-8,
+// markup tags dropped (YouTube's messages link their docs with <a>),
+// control characters as spaces, at most MaxMessage runes.
+func Message(s string) string {
+	s = tagRe.ReplaceAllString(s, "")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return ClipN(strings.TrimSpace(s), MaxMessage)
+}
+
+// tagRe is an HTML tag in a message.
+var tagRe = regexp.MustCompile(`</?[A-Za-z][^<>]{0,200}>`)
+
+// ClipN shortens s to at most n runes (and an ellipsis) of valid UTF-8.
+func ClipN(s string, n int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	if utf8.RuneCountInString(s) <= 40 {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:40]) + "…"
+	return string(r[:n]) + "…"
 }
