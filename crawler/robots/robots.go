@@ -28,6 +28,7 @@ package robots
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -50,9 +51,25 @@ type group struct {
 	hasDelay   bool
 }
 
+// MaxCrawlDelay is the longest Crawl-delay Parse reads; a longer one reads
+// as this.
+const MaxCrawlDelay = 365 * 24 * time.Hour
+
 type rule struct {
-	pattern string // normalised
-	allow   bool
+	pattern  string // normalised
+	allow    bool
+	segs     []string // pattern (without a final $) split at each *
+	anchored bool     // pattern ends in $
+}
+
+func newRule(pattern string, allow bool) rule {
+	ru := rule{pattern: pattern, allow: allow}
+	p := pattern
+	if ru.anchored = strings.HasSuffix(p, "$"); ru.anchored {
+		p = p[:len(p)-1]
+	}
+	ru.segs = strings.Split(p, "*")
+	return ru
 }
 
 // AllowAll returns rules that allow every path (robots.txt missing, 404).
@@ -119,7 +136,7 @@ func Parse(body []byte) *Rules {
 			if value == "" {
 				continue // an empty rule matches nothing (RFC 9309 §2.2.2)
 			}
-			ru := rule{pattern: normalizePattern(value), allow: key == "allow"}
+			ru := newRule(normalizePattern(value), key == "allow")
 			for _, a := range agents {
 				g := r.group(a)
 				g.rules = append(g.rules, ru)
@@ -130,10 +147,19 @@ func Parse(body []byte) *Rules {
 			}
 			inRules = true
 			secs, err := strconv.ParseFloat(value, 64)
-			if err != nil || secs < 0 || secs != secs || secs > 365*24*3600 {
+			if errors.Is(err, strconv.ErrRange) && secs > 0 {
+				err = nil // "1e400": +Inf, longer than any cap
+			}
+			if err != nil || secs < 0 || secs != secs {
 				continue
 			}
-			d := time.Duration(secs * float64(time.Second))
+			// A delay past a year ("inf", "1e400", 31536001) is a year: over
+			// any cap, so the crawler skips the host rather than ignoring
+			// the line and crawling at full speed.
+			d := MaxCrawlDelay
+			if secs < MaxCrawlDelay.Seconds() {
+				d = time.Duration(secs * float64(time.Second))
+			}
 			for _, a := range agents {
 				g := r.group(a)
 				if !g.hasDelay || d > g.crawlDelay {
@@ -210,7 +236,7 @@ func (r *Rules) Allowed(agent, pathQuery string) bool {
 	}
 	best, allowed := -1, true
 	for _, ru := range g.rules {
-		if !match(ru.pattern, p) {
+		if !ru.match(p) {
 			continue
 		}
 		l := len(ru.pattern)
@@ -234,38 +260,38 @@ func (r *Rules) CrawlDelay(agent string) (d time.Duration, ok bool) {
 	return g.crawlDelay, g.hasDelay
 }
 
-// match reports whether pattern (normalised, with * and $) matches the
-// start of path (normalised). It backtracks only to the last star, so it is
-// linear in practice and quadratic at worst; both sides are bounded.
-func match(pattern, path string) bool {
-	anchored := strings.HasSuffix(pattern, "$")
-	if anchored {
-		pattern = pattern[:len(pattern)-1]
+// match reports whether the rule's pattern (normalised, with * and $)
+// matches the start of path (normalised).
+//
+// The pattern's first piece must start the path, and each later piece is
+// taken where it first occurs after the one before: with * as the only
+// wildcard, the leftmost occurrence leaves the most path for what follows,
+// so if any way of matching succeeds this one does. A pattern ending in $
+// must also end the path, with its last piece as the path's end. Each
+// piece is found with strings.Index, so a rule costs about the lengths of
+// path and pattern: a hostile robots.txt of long "/*aaa…b" rules cannot
+// make every URL of its host cost seconds of backtracking.
+func (ru *rule) match(path string) bool {
+	segs := ru.segs
+	if !strings.HasPrefix(path, segs[0]) {
+		return false
 	}
-	pi, si := 0, 0
-	star, mark := -1, 0
-	for si < len(path) {
-		switch {
-		case pi < len(pattern) && pattern[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case pi < len(pattern) && pattern[pi] == path[si]:
-			pi++
-			si++
-		case pi == len(pattern) && !anchored:
-			return true // the pattern is a prefix of what is left
-		case star >= 0:
-			mark++
-			si = mark
-			pi = star + 1
-		default:
+	if len(segs) == 1 {
+		return !ru.anchored || len(path) == len(segs[0])
+	}
+	pos := len(segs[0])
+	last := len(segs) - 1
+	for _, s := range segs[1:last] {
+		i := strings.Index(path[pos:], s)
+		if i < 0 {
 			return false
 		}
+		pos += i + len(s)
 	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
+	if ru.anchored {
+		return len(path)-pos >= len(segs[last]) && strings.HasSuffix(path, segs[last])
 	}
-	return pi == len(pattern)
+	return strings.Contains(path[pos:], segs[last])
 }
 
 const upperhex = "0123456789ABCDEF"

@@ -2,6 +2,7 @@ package robots
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -288,4 +289,98 @@ func FuzzParse(f *testing.F) {
 		_ = r.Allowed(ua, path)
 		_, _ = r.CrawlDelay(ua)
 	})
+}
+
+// TestMatchAgreesWithARegexp compares rule.match with the regexp each
+// pattern stands for (^ and the pieces joined by .*, $ kept), on every
+// pattern and path over a small alphabet up to a few characters.
+func TestMatchAgreesWithARegexp(t *testing.T) {
+	var patterns, paths []string
+	var grow func(prefix string, n int, alphabet string, out *[]string)
+	grow = func(prefix string, n int, alphabet string, out *[]string) {
+		*out = append(*out, prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			grow(prefix+string(c), n-1, alphabet, out)
+		}
+	}
+	grow("/", 4, "ab*", &patterns)
+	grow("/", 5, "ab", &paths)
+	n := 0
+	for _, p := range patterns {
+		for _, anchored := range []bool{false, true} {
+			pat := p
+			if anchored {
+				pat += "$"
+			}
+			pieces := strings.Split(p, "*")
+			for i := range pieces {
+				pieces[i] = regexp.QuoteMeta(pieces[i])
+			}
+			expr := "^" + strings.Join(pieces, ".*")
+			if anchored {
+				expr += "$"
+			}
+			re := regexp.MustCompile(expr)
+			ru := newRule(pat, false)
+			for _, path := range paths {
+				if got, want := ru.match(path), re.MatchString(path); got != want {
+					t.Errorf("pattern %q path %q: match %v, regexp %s says %v", pat, path, got, expr, want)
+				}
+				n++
+			}
+		}
+	}
+	if n < 10000 {
+		t.Fatalf("only %d cases", n)
+	}
+}
+
+// BenchmarkHostileRules is one URL against a robots.txt of 240 rules
+// "/*aaa…(2000)b" (480 KB, under MaxSize) with a 2,000-byte path of a's:
+// backtracking at each star made it about a second per URL.
+func BenchmarkHostileRules(b *testing.B) {
+	var body strings.Builder
+	body.WriteString("User-agent: *\n")
+	for i := 0; i < 240; i++ {
+		body.WriteString("Disallow: /*" + strings.Repeat("a", 2000) + "b\n")
+	}
+	r := Parse([]byte(body.String()))
+	path := "/" + strings.Repeat("a", 2000) + "1"
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if !r.Allowed(ua, path) {
+			b.Fatal("no b in the path: allowed")
+		}
+	}
+}
+
+// TestHugeCrawlDelayIsAYear: a delay too long to be meant, or not finite,
+// reads as MaxCrawlDelay (over any cap, so the host is skipped); an
+// unreadable or negative one is no delay.
+func TestHugeCrawlDelayIsAYear(t *testing.T) {
+	cases := []struct {
+		value string
+		want  time.Duration
+		ok    bool
+	}{
+		{"10", 10 * time.Second, true},
+		{"0.5", 500 * time.Millisecond, true},
+		{"31536001", MaxCrawlDelay, true},
+		{"inf", MaxCrawlDelay, true},
+		{"+Inf", MaxCrawlDelay, true},
+		{"1e400", MaxCrawlDelay, true},
+		{"NaN", 0, false},
+		{"-5", 0, false},
+		{"-1e400", 0, false},
+		{"soon", 0, false},
+	}
+	for _, c := range cases {
+		r := Parse([]byte("User-agent: *\nCrawl-delay: " + c.value + "\nDisallow: /x\n"))
+		if d, ok := r.CrawlDelay(ua); d != c.want || ok != c.ok {
+			t.Errorf("Crawl-delay %q: %v %v, want %v %v", c.value, d, ok, c.want, c.ok)
+		}
+	}
 }
