@@ -97,12 +97,23 @@ func newPacer(r float64, burst int) *pacer {
 	return &pacer{lim: rate.NewLimiter(rate.Limit(r), paceBurst(r, burst)), n: windowCap(r)}
 }
 
-// set changes the rate and burst (robots.txt Crawl-delay) from now on. A
-// slot already reserved keeps its time.
+// set changes the rate and burst (robots.txt Crawl-delay) from now on.
+// Made slower, the host starts again from an empty bucket at the new rate:
+// the tokens saved at the old rate, and a slot reserved at it, would let
+// the requests right after robots.txt go sooner than its Crawl-delay
+// allows (at 20 req/s, burst 5, Crawl-delay 2 gave gaps of 1, 1, then 2 s).
+// Made faster or kept, a slot already reserved keeps its time.
 func (p *pacer) set(now time.Time, r float64, burst int) {
-	p.lim.SetLimitAt(now, rate.Limit(r))
-	p.lim.SetBurstAt(now, paceBurst(r, burst))
+	b := paceBurst(r, burst)
 	p.n = windowCap(r)
+	if rate.Limit(r) < p.lim.Limit() || b < p.lim.Burst() {
+		p.lim = rate.NewLimiter(rate.Limit(r), b)
+		p.lim.ReserveN(now, b) // empty now: the next request waits 1/r
+		p.slot = time.Time{}
+		return
+	}
+	p.lim.SetLimitAt(now, rate.Limit(r))
+	p.lim.SetBurstAt(now, b)
 }
 
 // ready returns when the next request may go (now or later), reserving its

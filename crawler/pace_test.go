@@ -137,3 +137,39 @@ func TestPacerBurstCappedByTheWindow(t *testing.T) {
 		t.Fatalf("sent at %v", got)
 	}
 }
+
+// A Crawl-delay read from robots.txt spaces the requests after it by the
+// delay, from the first: the tokens the host's own rate and burst saved,
+// and the slot reserved at that rate, do not carry over.
+func TestPacerSlowedStartsEmpty(t *testing.T) {
+	t0 := newFakeClock().Now()
+	p := newPacer(20, 5)
+	if at, ok := p.ready(t0); !ok || !at.Equal(t0) {
+		t.Fatalf("robots.txt: ready %v %v, want now", at, ok)
+	}
+	p.take().stamp(t0.Add(10 * time.Millisecond))
+	p.ready(t0.Add(10 * time.Millisecond)) // reserves the next slot at 20 req/s
+	t1 := t0.Add(10 * time.Millisecond)
+	p.set(t1, 0.5, 1) // Crawl-delay: 2
+	now := t1
+	var got []time.Duration
+	for i := 0; i < 4; i++ {
+		at, ok := p.ready(now)
+		if !ok {
+			t.Fatal("not ready with every request answered")
+		}
+		now = at
+		p.take().stamp(now)
+		got = append(got, now.Sub(t1))
+	}
+	if fmt.Sprint(got) != "[2s 4s 6s 8s]" {
+		t.Fatalf("after Crawl-delay 2 s: requests at %v from the delay's reading, want [2s 4s 6s 8s]", got)
+	}
+	// Made faster again (a new robots.txt without the delay), the host
+	// keeps the slot it has.
+	at, _ := p.ready(now)
+	p.set(now, 20, 5)
+	if at2, _ := p.ready(now); !at2.Equal(at) {
+		t.Fatalf("a faster rate moved the reserved slot from %v to %v", at.Sub(t1), at2.Sub(t1))
+	}
+}
