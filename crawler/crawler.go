@@ -50,6 +50,7 @@ const (
 	KindQuota     = "quota"  // a request deferred or dropped for its source's API quota
 	KindNoSource  = "no_source"
 	KindEncoding  = "encoding"
+	KindDNS       = "dns" // the host name does not exist (NXDOMAIN): the host is skipped for the run
 	KindBadURL    = "bad_url"
 	KindPanic     = "panic"
 )
@@ -229,7 +230,10 @@ func New(cfg Config, sources []source.Source, sink Sink, opts ...Option) (*Crawl
 	c.transport = newTransport(cfg, g, maxConns)
 	c.client = &limitTransport{base: c.transport, maxBody: cfg.MaxBodyBytes}
 	c.robotsClient = &http.Client{
-		Transport: c.client,
+		// robots.txt is read up to robots.MaxSize, whatever its length: a
+		// Content-Length over the body cap is no reason to refuse its
+		// first 500 KiB (RFC 9309 §2.5).
+		Transport: &limitTransport{base: c.transport, maxBody: cfg.MaxBodyBytes, prefixOK: true},
 		Timeout:   cfg.RequestTimeout,
 		// Each redirect is its own paced request (worker.go: fetchRobots).
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

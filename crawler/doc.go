@@ -13,8 +13,10 @@
 //     a host at Rate req/s to ceil(Rate) requests in any second; host:port,
 //     configured by HostRules globs, evicted when idle) whose slot is taken
 //     before a worker is, a cap on concurrent requests per host, pauses on
-//     429/503 Retry-After, exponential backoff with jitter, bounded retries,
-//     and per-source API quotas;
+//     429/503 Retry-After, exponential backoff with jitter, bounded retries
+//     of timeouts and network errors only (errKind: what would fail the
+//     same way again fails the URL at once, and a host name that does not
+//     exist skips the host), and per-source API quotas;
 //   - state that outlives a process, through an optional StateStore (the
 //     store): robots.txt copies (fresh for 24 h, a good copy standing in for
 //     30 days) and each run's snowball spend;

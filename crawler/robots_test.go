@@ -348,3 +348,56 @@ func TestRobotsRedirectToLongPausedHost(t *testing.T) {
 		t.Fatalf("robots errors %d, want 1", got)
 	}
 }
+
+// A robots.txt that is slow to fail is retried a whole Retry-After (or
+// backoff) after it failed: the time it took does not come off the wait.
+func TestRobotsRetryCountsFromTheAnswer(t *testing.T) {
+	clk := newFakeClock()
+	var up atomic.Bool
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/robots.txt": func(w http.ResponseWriter, r *http.Request) {
+			if up.Load() {
+				http.NotFound(w, r)
+				return
+			}
+			clk.Advance(40 * time.Second) // 40 s to answer
+			w.Header().Set("Retry-After", "90")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		},
+		"/page": text(),
+	})
+	srv.clock = clk
+	cfg := testConfig()
+	cfg.MaxIdleWait = time.Hour
+	h := newHarness(t, cfg, WithClock(clk))
+	t0 := clk.Now()
+	wait := runAsync(t, h.c, srv.URL+"/page")
+	if at := clk.waitTimer(t, t0.Add(91*time.Second)); at != t0.Add(130*time.Second) {
+		t.Fatalf("robots.txt retried at %v, want 130s (answered at 40s, Retry-After 90s)", at.Sub(t0))
+	}
+	up.Store(true)
+	clk.Advance(90 * time.Second)
+	if sum, err := wait(); err != nil || sum.Pages != 1 {
+		t.Fatalf("after the retry: %+v, %v", sum, err)
+	}
+}
+
+// A host whose name does not exist is skipped for the run at its
+// robots.txt: not retried with backoff while the rest of the run waits.
+// An all-digit name fails to resolve without asking any DNS server.
+func TestUnresolvableHostIsSkipped(t *testing.T) {
+	srv := newServer(t, map[string]http.HandlerFunc{"/ok": text()})
+	h := newHarness(t, testConfig()) // BackoffBase is an hour
+	sum := h.run(t, srv.URL+"/ok", "http://167772161/a", "http://167772161/b")
+	if srv.count("/ok") != 1 || sum.Pages != 1 {
+		t.Fatalf("the good host's page: summary %+v", sum)
+	}
+	if fmt.Sprint(sum.HostsSkipped) != "[167772161]" && fmt.Sprint(sum.HostsSkipped) != "[167772161:80]" {
+		t.Errorf("hosts skipped %v, want the unresolvable one", sum.HostsSkipped)
+	}
+	for _, p := range []string{"/a", "/b"} {
+		if it, _ := h.mf.Lookup(0, "http://167772161"+p); it.State != StateDropped || it.Reason != KindDNS {
+			t.Errorf("%s: item %+v, want dropped for %s", p, it, KindDNS)
+		}
+	}
+}

@@ -131,9 +131,9 @@ type event struct {
 	transient  string // error kind of a failure worth retrying
 	retryAfter time.Duration
 	hasRetry   bool
-	canceled   bool // the run ended under the request; hand the item back
-	pushed     int  // new frontier items
-	ssrf       bool // robots.txt fetch refused by the SSRF guard
+	canceled   bool   // the run ended under the request; hand the item back
+	pushed     int    // new frontier items
+	skip       string // skip the host for the run: KindSSRF (its address refused), KindDNS (its name does not exist)
 	fatal      error
 
 	robotsFor string   // of a robots job: whose robots.txt
@@ -726,8 +726,8 @@ func (r *run) handle(ev event) {
 		delete(r.held, ev.item.ID)
 	} else if owner := r.robotsOwner(ev, h, now); owner != h {
 		// A hop of another origin's robots.txt: this host only served it.
-		if owner != nil && ev.ssrf {
-			r.skipSSRF(owner)
+		if owner != nil && ev.skip != "" {
+			r.skipHost(owner, ev.skip)
 		}
 		r.wake(h, now)
 		return
@@ -743,8 +743,8 @@ func (r *run) handle(ev event) {
 		r.leaseNow = true
 	}
 	switch {
-	case ev.ssrf:
-		r.skipSSRF(h)
+	case ev.skip != "":
+		r.skipHost(h, ev.skip)
 	case ev.canceled:
 		if ev.kind == jobFetch {
 			r.finishCanceled(ev.item, now)
@@ -846,16 +846,23 @@ func (r *run) robotsHopFailed(j job, h *hostState, now time.Time) {
 	}
 }
 
-// skipSSRF skips a host whose robots.txt the SSRF guard refused.
-func (r *run) skipSSRF(h *hostState) {
+// skipHost skips a host for the run: the SSRF guard refused its address
+// (KindSSRF) or its name does not exist (KindDNS). Its queued items are
+// dropped with that kind as they come up.
+func (r *run) skipHost(h *hostState, kind string) {
 	if _, done := r.skipped[h.origin]; done {
 		return
 	}
-	r.skipped[h.origin] = KindSSRF
+	r.skipped[h.origin] = kind
 	r.mu.Lock()
 	r.sum.HostsSkipped = append(r.sum.HostsSkipped, h.key)
 	r.mu.Unlock()
-	r.c.log.Warn("host refused by the SSRF guard", "host", h.key)
+	switch kind {
+	case KindDNS:
+		r.c.log.Warn("host skipped: its name does not exist", "host", h.key)
+	default:
+		r.c.log.Warn("host refused by the SSRF guard", "host", h.key)
+	}
 }
 
 // finishCanceled hands back an item whose fetch the end of the run cut.

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,9 @@ var (
 	ErrRobotsDenied = errors.New("disallowed by robots.txt")
 	// ErrEncoding: a Content-Encoding the crawler did not ask for.
 	ErrEncoding = errors.New("unsupported content encoding")
+	// ErrCorrupt: a body that does not decode as its Content-Encoding
+	// says (not gzip, truncated, a zstd window over 8 MB).
+	ErrCorrupt = errors.New("body does not decode as its Content-Encoding says")
 )
 
 // RedirectError stops a redirect to another origin (scheme, host or port):
@@ -137,6 +141,10 @@ type limitTransport struct {
 	base    http.RoundTripper
 	maxBody int64
 	zstd    sync.Pool // *zstd.Decoder capped at maxBody
+	// prefixOK: the caller reads only a prefix of the body, so a
+	// Content-Length over maxBody is not refused up front (the body still
+	// fails with ErrTooLarge past maxBody).
+	prefixOK bool
 }
 
 // acceptEncoding is what the crawler asks for.
@@ -155,7 +163,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var body io.Reader = resp.Body
 	switch ce {
 	case "", "identity":
-		if resp.ContentLength > t.maxBody {
+		if resp.ContentLength > t.maxBody && !t.prefixOK {
 			resp.Body.Close()
 			return nil, fmt.Errorf("%w: Content-Length %d is over %d bytes", ErrTooLarge, resp.ContentLength, t.maxBody)
 		}
@@ -210,16 +218,35 @@ func (z *lazyGzip) Read(p []byte) (int, error) {
 			if err == io.EOF {
 				z.err = io.EOF // an empty body (a 304, a HEAD)
 			} else {
-				z.err = fmt.Errorf("gzip: %w", err)
+				z.err = corrupt("gzip", err)
 			}
 			return 0, z.err
 		}
 	}
 	n, err := z.zr.Read(p)
 	if err != nil && err != io.EOF {
-		err = fmt.Errorf("gzip: %w", err)
+		err = corrupt("gzip", err)
 	}
 	return n, err
+}
+
+// corrupt is the error of a body that failed to decode as coding: the
+// decoder's own error (naming the coding once), marked ErrCorrupt unless
+// it is the read's own (a timeout, a reset, the size cap).
+func corrupt(coding string, err error) error {
+	var ne net.Error
+	if errors.Is(err, ErrTooLarge) || errors.As(err, &ne) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNRESET) {
+		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: %s: truncated", ErrCorrupt, coding)
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, coding+":") {
+		msg = coding + ": " + msg
+	}
+	return fmt.Errorf("%w: %s", ErrCorrupt, msg)
 }
 
 // readCompressed reads a compressed body into a pooled buffer, at most a
@@ -329,7 +356,7 @@ func (z *lazyZstd) open() error {
 		dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1),
 			zstd.WithDecoderMaxMemory(uint64(z.max)+1), zstd.WithDecoderMaxWindow(zstdWindow))
 		if err != nil {
-			return fmt.Errorf("zstd: %w", err)
+			return fmt.Errorf("zstd: %w", err) // the options: never in practice
 		}
 	}
 	z.out, _ = zstdOutputs.Get().(*[]byte)
@@ -341,8 +368,10 @@ func (z *lazyZstd) open() error {
 	switch {
 	case errors.Is(err, zstd.ErrDecoderSizeExceeded):
 		return fmt.Errorf("%w: more than %d bytes after decompression", ErrTooLarge, z.max)
+	case errors.Is(err, zstd.ErrWindowSizeExceeded):
+		return fmt.Errorf("%w: zstd: window over %d bytes, the most the zstd content coding allows (RFC 9659)", ErrCorrupt, zstdWindow)
 	case err != nil:
-		return fmt.Errorf("zstd: %w", err)
+		return corrupt("zstd", err)
 	}
 	z.r = bytes.NewReader(*z.out)
 	return nil

@@ -494,8 +494,8 @@ func TestZstdIsDecodedAndCapped(t *testing.T) {
 	if p := h.sink.byPath()["/ok"]; p == nil || !bytes.Equal(p.Body, page) {
 		t.Fatalf("the zstd page did not arrive decoded (summary %+v)", sum)
 	}
-	if sum.Pages != 1 || sum.Errors[KindTooLarge] != 1 || sum.Errors[KindNetwork] != 2 {
-		t.Fatalf("summary %+v; want the page, the bomb too large, the wide frame and the garbage failed", sum)
+	if sum.Pages != 1 || sum.Errors[KindTooLarge] != 1 || sum.Errors[KindEncoding] != 2 {
+		t.Fatalf("summary %+v; want the page, the bomb too large, the wide frame and the garbage failed to decode", sum)
 	}
 	for _, path := range []string{"/bomb", "/wide", "/garbage"} {
 		if it, _ := h.mf.Lookup(0, srv.URL+path); it.State != StateDropped {
@@ -505,6 +505,57 @@ func TestZstdIsDecodedAndCapped(t *testing.T) {
 	for _, hit := range srv.requests(true) {
 		if hit.Header.Get("Accept-Encoding") != "zstd, gzip" {
 			t.Errorf("%s asked for %q", hit.URI, hit.Header.Get("Accept-Encoding"))
+		}
+	}
+}
+
+// Failures that would repeat on every attempt are not retried and do not
+// back the host off: a body that does not decode as its Content-Encoding
+// says, response headers over the limit, a Location that is not a URL.
+// Each URL is asked for once, with retries allowed, and the run does not
+// wait out the hour-long backoff testConfig sets.
+func TestPermanentFailuresAreNotRetried(t *testing.T) {
+	gz := gzipOf(t, 100<<10)
+	serve := func(enc string, body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", enc)
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write(body)
+		}
+	}
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/gzip-lie": serve("gzip", []byte("<html>plain text said to be gzip</html>")),
+		"/gzip-cut": serve("gzip", gz[:len(gz)/2]),
+		"/zstd-lie": serve("zstd", []byte("<html>plain text said to be zstd</html>")),
+		"/big-header": func(w http.ResponseWriter, r *http.Request) {
+			for i := 0; i < 40; i++ {
+				w.Header().Add(fmt.Sprintf("X-Pad-%d", i), strings.Repeat("p", 4000))
+			}
+			_, _ = w.Write([]byte("<html></html>"))
+		},
+		"/bad-location": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", "http://[::1/x")
+			w.WriteHeader(http.StatusFound)
+		},
+	})
+	cfg := testConfig()
+	cfg.MaxRetries = 2
+	h := newHarness(t, cfg)
+	paths := []string{"/gzip-lie", "/gzip-cut", "/zstd-lie", "/big-header", "/bad-location"}
+	var seeds []string
+	for _, p := range paths {
+		seeds = append(seeds, srv.URL+p)
+	}
+	sum := h.run(t, seeds...)
+	if sum.Errors[KindEncoding] != 3 || sum.Errors[KindTooLarge] != 1 || sum.Errors[KindRedirects] != 1 || sum.Errors[KindNetwork] != 0 {
+		t.Errorf("errors %v: want 3 encoding, 1 too_large, 1 redirects", sum.Errors)
+	}
+	for _, p := range paths {
+		if n := srv.count(p); n != 1 {
+			t.Errorf("%s asked for %d times, want once", p, n)
+		}
+		if it, _ := h.mf.Lookup(0, srv.URL+p); it.State != StateDropped {
+			t.Errorf("%s: item %+v, want dropped", p, it)
 		}
 	}
 }

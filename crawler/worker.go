@@ -116,26 +116,44 @@ func (c *Crawler) checkRedirect(req *http.Request, via []*http.Request) error {
 	return &RedirectError{Status: status, Target: target}
 }
 
-// errKind names the kind of a failed fetch.
+// errKind names the kind of a failed fetch. Only KindTimeout and
+// KindNetwork are retried (transientKind): a kind that would fail the same
+// way again (a body that does not decode, headers over the limit, a
+// Location that is not a URL, a host name that does not exist) is not.
 func errKind(err error) string {
 	var ne net.Error
+	var de *net.DNSError
 	switch {
-	case errors.Is(err, ErrTooLarge):
+	case errors.Is(err, ErrTooLarge), headersTooLarge(err):
 		return KindTooLarge
 	case errors.Is(err, ErrSSRF):
 		return KindSSRF
-	case errors.Is(err, ErrTooManyRedirects), errors.Is(err, ErrRedirectLoop):
+	case errors.Is(err, ErrTooManyRedirects), errors.Is(err, ErrRedirectLoop), badLocation(err):
 		return KindRedirects
 	case errors.Is(err, ErrRobotsDenied):
 		return KindRobots
-	case errors.Is(err, ErrEncoding):
+	case errors.Is(err, ErrEncoding), errors.Is(err, ErrCorrupt):
 		return KindEncoding
+	case errors.As(err, &de) && de.IsNotFound:
+		return KindDNS
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
 		return KindTimeout
 	default:
 		return KindNetwork
 	}
+}
+
+// headersTooLarge reports net/http's refusal of response headers over
+// Transport.MaxResponseHeaderBytes, which it returns as a plain string.
+func headersTooLarge(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "server response headers exceeded")
+}
+
+// badLocation reports net/http's refusal of a redirect whose Location is
+// not a URL, which it returns as a plain string.
+func badLocation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "failed to parse Location header")
 }
 
 // hostRefused reports whether the SSRF guard refused the address dialled
@@ -228,8 +246,12 @@ func (r *run) fetchRobots(j job, ev *event) {
 	case err != nil && errors.Is(err, errRobotsRedirects):
 		outcome = robots.Unavailable // RFC 9309 §2.3.1.2
 	case err != nil && errors.Is(err, ErrSSRF):
-		ev.ssrf = true
+		ev.skip = KindSSRF
 		c.log.Warn("robots.txt refused by the SSRF guard", "url", j.robots, "err", err)
+		return
+	case err != nil && errKind(err) == KindDNS:
+		ev.skip = KindDNS // no robots.txt, no pages: retrying would only keep the run waiting
+		c.log.Warn("robots.txt host name does not exist", "url", j.robots, "err", err)
 		return
 	case err != nil:
 		outcome, kind = robots.Unreachable, errKind(err)
@@ -254,14 +276,18 @@ func (r *run) fetchRobots(j job, ev *event) {
 	}
 	retryAt := time.Time{}
 	if outcome == robots.Unreachable {
+		// The wait counts from the answer (or the failure), not from the
+		// request: a robots.txt sent a byte a second must not use up its
+		// host's backoff while it is being read.
+		end := c.clock.Now()
 		d, ok := time.Duration(0), false
 		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-			d, ok = RetryAfter(header, now)
+			d, ok = RetryAfter(header, end)
 		}
 		if !ok {
 			d = Backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, c.robots.Failures(j.robotsFor), c.jitter())
 		}
-		retryAt = now.Add(d)
+		retryAt = end.Add(d)
 		r.countErr(KindRobots, 1)
 		r.reportOutcome(FrontierItem{URL: j.robots}, status, kind, true)
 		c.log.Warn("robots.txt unreachable; host waits", "url", j.robots, "status", status, "kind", kind, "err", err, "retry_at", retryAt)
@@ -405,8 +431,11 @@ func (r *run) fetchFailed(j job, ev *event, err error) {
 		ev.transient = kind
 		return
 	}
-	if kind == KindSSRF && hostRefused(err) {
-		ev.ssrf = true // the host's own address is refused: skip the host
+	switch {
+	case kind == KindSSRF && hostRefused(err):
+		ev.skip = KindSSRF // the host's own address is refused: skip the host
+	case kind == KindDNS:
+		ev.skip = KindDNS // so is every URL of a host whose name does not exist
 	}
 	if kind == KindRobots {
 		r.mu.Lock()
