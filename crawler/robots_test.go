@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -399,5 +400,28 @@ func TestUnresolvableHostIsSkipped(t *testing.T) {
 		if it, _ := h.mf.Lookup(0, "http://167772161"+p); it.State != StateDropped || it.Reason != KindDNS {
 			t.Errorf("%s: item %+v, want dropped for %s", p, it, KindDNS)
 		}
+	}
+}
+
+// A robots.txt longer than the body cap, with a Content-Length that says
+// so, is read up to its first 500 KiB (RFC 9309 §2.5), as a chunked one
+// is: not refused for its length, which would block its host.
+func TestLongRobotsTxtWithContentLengthIsRead(t *testing.T) {
+	body := "User-agent: *\nDisallow: /secret\n" + strings.Repeat("# padding\n", 200<<10)
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/robots.txt": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			_, _ = w.Write([]byte(body))
+		},
+		"/ok":     text(),
+		"/secret": text(),
+	})
+	cfg := testConfig()
+	cfg.MaxBodyBytes = 1 << 20 // the file is 2 MB
+	h := newHarness(t, cfg)
+	sum := h.run(t, srv.URL+"/ok", srv.URL+"/secret")
+	if srv.count("/ok") != 1 || srv.count("/secret") != 0 || sum.RobotsDenied != 1 {
+		t.Fatalf("server %v, summary %+v: want /ok fetched and /secret denied", srv.uris(), sum)
 	}
 }
