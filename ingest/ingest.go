@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -346,14 +347,27 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 }
 
 // confirm handles a 304 Not Modified from u at time at: the creators last
-// read from u are as the page still says, so, as the same page answered
-// with a 200 would, it sets their fetch and last-seen times to at,
-// analyses them again, records the day's snapshot and queues them for the
-// index. It returns how many it confirmed.
+// read from u (by its source URL: without credentials, source.Redact) are
+// as the page still says, so, as the same page answered with a 200 would,
+// it sets their fetch and last-seen times to at, analyses them again,
+// records the day's snapshot and queues them for the index. It returns how
+// many it confirmed.
 func (p *Pipeline) confirm(tx *store.Tx, u string, at time.Time, docs *[]index.Doc) (int, error) {
 	ids, err := tx.CreatorsReadFrom(u)
-	if err != nil || len(ids) == 0 {
+	if err != nil {
 		return 0, err
+	}
+	if pu, perr := url.Parse(u); perr == nil {
+		if src := source.Redact(pu); src != u {
+			more, err := tx.CreatorsReadFrom(src)
+			if err != nil {
+				return 0, err
+			}
+			ids = append(ids, more...)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
 	}
 	analyse := p.analyser(tx, at)
 	for _, id := range ids {

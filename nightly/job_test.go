@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -244,61 +245,74 @@ func TestRunCapsRefreshesAndMapsOutcomesToFailures(t *testing.T) {
 // TestNotModifiedRefreshesTheCreator: a creator's page fetched for any
 // reason (here a discovery job, the creator not due) that answers 304 has
 // been checked unchanged today, as a 200 would have refreshed it: it gets
-// today's snapshot and its last-seen time, and a forced run within the
-// freshness window, which does not fetch the page again, leaves it so.
+// today's snapshot and its last-seen time. One creator per platform, so
+// that pages whose URLs carry credentials (the Graph API's access_token),
+// which creators keep without them as their source URL, are found too.
 func TestNotModifiedRefreshesTheCreator(t *testing.T) {
-	w := newWorld(t, 40, 5)
-	seeds := w.seedRequests(4)
+	w := newWorld(t, 60, 5)
+	seeds := w.seedRequests(6)
 	w.job.Discovery = func(context.Context) ([]source.Request, []string, error) {
 		return seeds, []string{"profiles:seed list"}, nil
 	}
 	w.run(RunOptions{})
 	base := w.stored()
-	// A nano creator (due weekly) with a request of its own.
-	var id string
-	var req source.Request
+	// A nano creator (due weekly) of each platform, with a request of its
+	// own: the one its source URL was read from.
+	picked := map[string]string{} // platform -> creator id
+	var reqs []source.Request
 	for _, s := range seeds {
+		u, err := url.Parse(s.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, c := range base {
-			if id == "" && c.SourceURL == s.URL && c.Tier == creator.Nano {
-				id, req = c.ID, s
+			if picked[c.Platform] == "" && c.SourceURL == source.Redact(u) && c.Tier == creator.Nano {
+				picked[c.Platform] = c.ID
+				reqs = append(reqs, s)
 			}
 		}
 	}
-	if id == "" {
-		t.Fatal("no nano creator among the seeds")
+	if picked[creator.Instagram] == "" || len(picked) < 3 {
+		t.Fatalf("nano creators picked %v: want Instagram's and at least two more platforms'", picked)
 	}
 	// 23 hours on, past the crawl's freshness (20 h), the next day by the
-	// calendar; the network has not changed, so the page answers 304.
+	// calendar; the network has not changed, so the pages answer 304.
 	w.clk.SetTo(w.day0.Add(25 * time.Hour))
 	w.job.Discovery = func(context.Context) ([]source.Request, []string, error) {
-		return []source.Request{req}, []string{"profiles:one"}, nil
+		return reqs, []string{"profiles:one each"}, nil
 	}
 	r := w.run(RunOptions{})
-	if r.Run.Summary.NotModified == 0 {
-		t.Fatalf("the page did not answer 304: summary %+v", r.Run.Summary)
+	if r.Run.Summary.NotModified < len(reqs) {
+		t.Fatalf("%d pages answered 304, want %d: summary %+v", r.Run.Summary.NotModified, len(reqs), r.Run.Summary)
 	}
-	if days := w.snapshotDays(id); fmt.Sprint(days) != "[0 1]" {
-		t.Errorf("after its page answered 304 on day 1, %s has snapshots on days %v, want [0 1]", id, days)
-	}
-	if st := w.state(id); st.LastSeenAt.Before(r.Report.StartedAt) {
-		t.Errorf("after its page answered 304, %s was last seen %s, before the run started (%s)", id, st.LastSeenAt, r.Report.StartedAt)
+	for platform, id := range picked {
+		if days := w.snapshotDays(id); fmt.Sprint(days) != "[0 1]" {
+			t.Errorf("%s: after its page answered 304 on day 1, %s has snapshots on days %v, want [0 1]", platform, id, days)
+		}
+		if st := w.state(id); st.LastSeenAt.Before(r.Report.StartedAt) {
+			t.Errorf("%s: after its page answered 304, %s was last seen %s, before the run started (%s)", platform, id, st.LastSeenAt, r.Report.StartedAt)
+		}
 	}
 
-	// A week on, the creator is due; its refresh answers 304 too. The
-	// report counts it unchanged (not refreshed), and it has the day's
+	// A week on, the creators are due; their refreshes answer 304 too. The
+	// report counts them unchanged (not refreshed), and they have the day's
 	// snapshot.
 	w.clk.SetTo(w.day0.Add(8*day + 2*time.Hour))
 	w.job.Discovery = nil
 	due := w.dueNow()
-	if !due[id] {
-		t.Fatalf("%s is not due on day 8", id)
+	for _, id := range picked {
+		if !due[id] {
+			t.Fatalf("%s is not due on day 8", id)
+		}
 	}
 	r = w.run(RunOptions{})
-	if r.Report.Unchanged < 1 || r.Report.Unchanged+r.Report.Refreshed != len(due) {
-		t.Errorf("day 8: %d due, report says %d unchanged and %d refreshed; want %s among the unchanged", len(due), r.Report.Unchanged, r.Report.Refreshed, id)
+	if r.Report.Unchanged < len(picked) || r.Report.Unchanged+r.Report.Refreshed != len(due) {
+		t.Errorf("day 8: %d due, report says %d unchanged and %d refreshed; want the %d picked among the unchanged", len(due), r.Report.Unchanged, r.Report.Refreshed, len(picked))
 	}
-	if days := w.snapshotDays(id); fmt.Sprint(days) != "[0 1 8]" {
-		t.Errorf("day 8: %s has snapshots on days %v, want [0 1 8]", id, days)
+	for _, id := range picked {
+		if days := w.snapshotDays(id); fmt.Sprint(days) != "[0 1 8]" {
+			t.Errorf("day 8: %s has snapshots on days %v, want [0 1 8]", id, days)
+		}
 	}
 }
 

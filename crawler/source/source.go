@@ -247,3 +247,33 @@ func (e *ParseError) Err() error {
 // ErrNotThisFormat is returned by Parse when the page is not of the source's
 // format at all (as opposed to damaged).
 var ErrNotThisFormat = errors.New("page is not of this format")
+
+// credentialParams are the query parameters that carry credentials in the
+// APIs the sources read: the Graph API's access_token, appsecret_proof
+// and client_secret, and the YouTube Data API's key.
+var credentialParams = []string{"access_token", "appsecret_proof", "client_secret", "key"}
+
+// Redact returns u without its credentials, as sources keep it as a fact's
+// source URL (and show it in errors): the credential parameters dropped
+// and the query re-encoded when there were any, u as it is otherwise. A
+// page's creators are found again by this form of its URL (a 304 confirms
+// the creators read from it).
+func Redact(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	q := u.Query()
+	changed := false
+	for _, k := range credentialParams {
+		if q.Has(k) {
+			q.Del(k)
+			changed = true
+		}
+	}
+	if !changed {
+		return u.String()
+	}
+	c := *u
+	c.RawQuery = q.Encode()
+	return c.String()
+}

@@ -259,21 +259,4 @@ func isDigits(s string) bool {
 }
 
 // redact drops credentials from a URL before it is stored or shown.
-func redact(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	c := *u
-	q := c.Query()
-	changed := false
-	for _, k := range []string{"access_token", "appsecret_proof", "client_secret"} {
-		if q.Has(k) {
-			q.Del(k)
-			changed = true
-		}
-	}
-	if changed {
-		c.RawQuery = q.Encode()
-	}
-	return clean(c.String(), 2000)
-}
+func redact(u *url.URL) string { return clean(source.Redact(u), 2000) }

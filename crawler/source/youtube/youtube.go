@@ -228,19 +228,7 @@ func (s *Source) api(page *url.URL, resource string, q url.Values) string {
 
 // redact drops the API key from a URL kept as provenance or shown in an
 // error.
-func redact(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	q := u.Query()
-	if !q.Has("key") {
-		return u.String()
-	}
-	q.Del("key")
-	c := *u
-	c.RawQuery = q.Encode()
-	return c.String()
-}
+func redact(u *url.URL) string { return source.Redact(u) }
 
 // validHandle reports whether h (lower case, no '@') can be a YouTube
 // handle: 3 to 30 letters, digits, '_', '-' or '.'.
