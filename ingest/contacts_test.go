@@ -544,3 +544,72 @@ func TestStaleContactFactsExpire(t *testing.T) {
 		})
 	}
 }
+
+// TestDoneRunClearsItsFrontier: a run that finishes (here on its page
+// budget, with profiles' posts and mentions still queued) leaves nothing
+// in the frontier; it cannot be resumed, and its leftovers would only
+// grow the database run after run. The seen set stays.
+func TestDoneRunClearsItsFrontier(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	network := simnet.New(simnet.Options{Seed: 3, Creators: 40})
+	sim, err := network.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	srcs := simnetSources(t, sim)
+	var seeds []source.Request
+	for _, c := range network.Creators() {
+		if c.Brand == "" && !c.Gone && !c.OptedOut && !c.RobotsDisallowed {
+			seeds = append(seeds, profileSeed(t, srcs, c)...)
+		}
+	}
+	dir := t.TempDir()
+	st, err := store.Open(ctx, filepath.Join(dir, "db.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ix, err := index.Open(filepath.Join(dir, "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	now := network.Today().Add(12 * time.Hour)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p := New(st, ix, creator.DefaultOptions(), func() time.Time { return now }, log)
+	cfg := crawler.DefaultConfig()
+	cfg.AllowLoopback = true
+	cfg.HostRules = []crawler.HostRule{{Glob: "127.0.0.1:*", Rate: 500, Burst: 50, MaxConns: 8}}
+	cfg.MaxPages = 10
+	cfg.MaxIdleWait = 0
+	cfg.Quotas = nil
+	r := &Runner{Store: st, Pipeline: p, Sources: srcs, Crawler: cfg, Logger: log, Now: func() time.Time { return now }}
+	run, err := r.Run(ctx, "test", seeds, []string{"budget"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != creator.RunDone || run.Summary.Pages == 0 || len(seeds) <= cfg.MaxPages {
+		t.Fatalf("run %+v with %d seeds: want done on its budget", run, len(seeds))
+	}
+	if n, err := st.FrontierPending(ctx, run.ID); err != nil || n != 0 {
+		t.Errorf("%d items pending in a done run's frontier (%v)", n, err)
+	}
+	fetched := ""
+	for _, s := range seeds {
+		if _, _, _, ok, err := st.Seen(ctx, s.URL); err == nil && ok {
+			fetched = s.URL
+			break
+		}
+	}
+	if fetched == "" {
+		t.Fatal("no seed is in the seen set")
+	}
+	if _, err := st.FrontierPush(ctx, run.ID, []store.FrontierItem{{URL: fetched}}, now, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.FrontierPending(ctx, run.ID); err != nil || n != 0 {
+		t.Errorf("a URL the run fetched was queued again within the freshness window (%d pending, %v): the seen set went with the frontier", n, err)
+	}
+}

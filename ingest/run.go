@@ -181,6 +181,16 @@ func (r *Runner) resume(ctx context.Context, id int64, seeds []source.Request, b
 		status = creator.RunDone
 	}
 	run := r.finish(id, status, sum)
+	if status == creator.RunDone {
+		// A done run cannot be resumed: what it left queued (over a budget
+		// or its depth) would only grow the database run after run. The
+		// seen set stays.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		if err := r.Store.FrontierClear(wctx, id); err != nil {
+			r.logger().Warn("could not clear a finished run's frontier", "run", id, "err", err)
+		}
+		cancel()
+	}
 	return run, errors.Join(runErr, flushErr)
 }
 
