@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -556,6 +557,30 @@ func TestPermanentFailuresAreNotRetried(t *testing.T) {
 		}
 		if it, _ := h.mf.Lookup(0, srv.URL+p); it.State != StateDropped {
 			t.Errorf("%s: item %+v, want dropped", p, it)
+		}
+	}
+}
+
+// A server controls the URLs and error texts the crawler logs: a 60 KB
+// Location header must not make a 60 KB log line.
+func TestLogLinesAreBounded(t *testing.T) {
+	long := "/long?q=" + strings.Repeat("q", 60<<10)
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/to-long": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", long)
+			w.WriteHeader(http.StatusFound)
+		},
+	})
+	var logs bytes.Buffer
+	h := newHarness(t, testConfig(), WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	h.run(t, srv.URL+"/to-long")
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("%d log lines", len(lines))
+	}
+	for _, l := range lines {
+		if len(l) > 3000 {
+			t.Errorf("a %d-byte log line: %.200s...", len(l), l)
 		}
 	}
 }

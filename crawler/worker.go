@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"code.dny.dev/ssrf"
 	"github.com/gocolly/colly/v2"
@@ -247,11 +248,11 @@ func (r *run) fetchRobots(j job, ev *event) {
 		outcome = robots.Unavailable // RFC 9309 §2.3.1.2
 	case err != nil && errors.Is(err, ErrSSRF):
 		ev.skip = KindSSRF
-		c.log.Warn("robots.txt refused by the SSRF guard", "url", j.robots, "err", err)
+		c.log.Warn("robots.txt refused by the SSRF guard", "url", j.robots, "err", errText(err))
 		return
 	case err != nil && errKind(err) == KindDNS:
 		ev.skip = KindDNS // no robots.txt, no pages: retrying would only keep the run waiting
-		c.log.Warn("robots.txt host name does not exist", "url", j.robots, "err", err)
+		c.log.Warn("robots.txt host name does not exist", "url", j.robots, "err", errText(err))
 		return
 	case err != nil:
 		outcome, kind = robots.Unreachable, errKind(err)
@@ -290,7 +291,7 @@ func (r *run) fetchRobots(j job, ev *event) {
 		retryAt = end.Add(d)
 		r.countErr(KindRobots, 1)
 		r.reportOutcome(FrontierItem{URL: j.robots}, status, kind, true)
-		c.log.Warn("robots.txt unreachable; host waits", "url", j.robots, "status", status, "kind", kind, "err", err, "retry_at", retryAt)
+		c.log.Warn("robots.txt unreachable; host waits", "url", j.robots, "status", status, "kind", kind, "err", errText(err), "retry_at", retryAt)
 	}
 	rules := c.robots.Store(j.robotsFor, now, outcome, body, retryAt)
 	r.saveRobots(j, outcome, status, body, now)
@@ -348,7 +349,7 @@ func (r *run) fetch(j job, ev *event) {
 			err = errors.New("no response")
 		}
 		if sent, _ := cctx.GetAny(ctxSent).(bool); !sent && r.ctx.Err() == nil {
-			c.log.Info("colly refused the URL", "url", it.URL, "err", err)
+			c.log.Info("colly refused the URL", "url", it.URL, "err", errText(err))
 			r.countErr(KindBadURL, 1)
 			if err := c.frontier.FrontierDrop(r.ctx, it.ID, KindBadURL); err != nil {
 				r.frontierErr(ev, it, err)
@@ -449,7 +450,7 @@ func (r *run) fetchFailed(j job, ev *event, err error) {
 func (r *run) failed(it FrontierItem, status int, kind string, err error) {
 	r.reportOutcome(it, status, kind, false)
 	r.countErr(kind, 1)
-	r.c.log.Info("fetch failed", "url", it.URL, "kind", kind, "err", err)
+	r.c.log.Info("fetch failed", "url", it.URL, "kind", kind, "err", errText(err))
 }
 
 // failedForGood reports a fetch of it that failed for good with kind, and
@@ -475,7 +476,7 @@ func (r *run) redirected(j job, ev *event, re *RedirectError) {
 	chain := append(strings.Fields(it.Meta[MetaRedirectedFrom]), it.URL)
 	switch {
 	case reason != "":
-		c.log.Info("redirect target refused", "url", it.URL, "target", re.Target, "reason", reason)
+		c.log.Info("redirect target refused", "url", it.URL, "target", truncate(re.Target, maxLogText), "reason", reason)
 	case len(chain) > c.cfg.MaxRedirects:
 		r.failedForGood(it, ev, re.Status, KindRedirects, fmt.Errorf("%w: more than %d", ErrTooManyRedirects, c.cfg.MaxRedirects))
 		return
@@ -591,9 +592,25 @@ func (r *run) pushNext(it FrontierItem, base *url.URL, next []source.Request, no
 	return r.c.frontier.FrontierPush(r.ctx, r.id, items, now, cfg.Freshness)
 }
 
+// maxLogText bounds a URL or an error message in a log record: a server
+// controls both (a 60 KB Location header ends up in the client's error).
+const maxLogText = 1000
+
+// errText is err's message for a log record, at most maxLogText bytes.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return truncate(err.Error(), maxLogText)
+}
+
+// truncate cuts s to at most n bytes, at a rune boundary, marking the cut.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }
