@@ -71,14 +71,23 @@ func analysisOptions(cfg config.Config) creator.Options {
 	return o
 }
 
+// newLogger makes the command's logger and the default one: net/http
+// writes some of its complaints through the log package ("Unsolicited
+// response received on idle HTTP channel starting with ..." from a server
+// that sent more than its Content-Length), which would otherwise put
+// plain lines, quoting page bytes, among the JSON logs.
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: level}
+	var l *slog.Logger
 	if cfg.Log.Format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		l = slog.New(slog.NewTextHandler(w, opts))
+	} else {
+		l = slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	slog.SetDefault(l)
+	return l
 }
 
 // app is everything a crawl or a server works on.
