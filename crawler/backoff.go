@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,7 +51,11 @@ func RetryAfter(h http.Header, now time.Time) (d time.Duration, ok bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && v[0] != '-' {
+		return MaxRetryAfter, true // delay-seconds past int64: longer than the cap
+	}
+	if err == nil {
 		if secs < 0 {
 			return 0, false
 		}

@@ -187,6 +187,8 @@ func TestRetryAfterParsing(t *testing.T) {
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
 		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
 		{"999999999", MaxRetryAfter, true},
+		{"99999999999999999999999", MaxRetryAfter, true}, // past int64: still a delay, capped
+		{"-99999999999999999999999", 0, false},
 		{now.Add(72 * time.Hour).Format(http.TimeFormat), MaxRetryAfter, true},
 		{"-5", 0, false},
 		{"soon", 0, false},
