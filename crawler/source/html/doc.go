@@ -12,7 +12,10 @@
 //     agentInteractionStatistic FollowAction = following, WriteAction =
 //     posts) and the SocialMediaPosting objects the same person authored;
 //  2. TikTok's __UNIVERSAL_DATA_FOR_REHYDRATION__ (the exact statsV2
-//     strings are preferred over the rounded stats numbers);
+//     strings are preferred over the rounded stats numbers), or the older
+//     SIGI_STATE (UserModule and ItemModule keyed by handle and id); a
+//     page whose user-detail says the account does not exist gives no
+//     creator;
 //  3. the representative microformats2 h-card (the card whose u-uid and
 //     u-url are the page, or whose u-url is a rel=me link, or the only card
 //     on the page whose u-url is the page; never another person's card) and

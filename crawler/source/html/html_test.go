@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +60,8 @@ func TestParseGolden(t *testing.T) {
 		{name: "tiktok_profile_loopback_hop1", file: "tiktok_profile.html", url: "http://127.0.0.1:8095/@dario.bakes",
 			opts: source.Options{Hosts: []string{"127.0.0.1:8095=tiktok"}}, meta: map[string]string{source.MetaSnowball: "1"}},
 		{name: "tiktok_tag", file: "tiktok_tag.html", url: "https://www.tiktok.com/tag/sourdough"},
+		// The older SIGI_STATE script: exact counts, the video, its tags.
+		{name: "tiktok_sigi_state", file: "tiktok_sigi_state.html", url: "https://www.tiktok.com/@dario.bakes"},
 		// "This account cannot be found": no creator, though TikTok's own
 		// og: meta describe a page.
 		{name: "tiktok_not_found", file: "tiktok_not_found.html", url: "https://www.tiktok.com/@nosuchuser"},
@@ -144,5 +147,37 @@ func TestHashtagRequests(t *testing.T) {
 		case tc.want != "" && (len(reqs) != 1 || reqs[0].URL != tc.want || reqs[0].Kind != source.KindHashtag):
 			t.Errorf("%+v %q: got %+v, want %s", tc.opts, tc.tag, reqs, tc.want)
 		}
+	}
+}
+
+// SIGI_STATE keyed by handle: the profile is the user the URL names among
+// several, and without ItemList its videos come newest (highest id) first.
+func TestTikTokSIGIPicksTheURLsUser(t *testing.T) {
+	body := `<html><head><title>x</title></head><body><script id="SIGI_STATE" type="application/json">{
+		"UserModule":{"users":{"other":{"id":"1","uniqueId":"other","nickname":"Other"},
+			"Mia.Cooks":{"id":"2","uniqueId":"Mia.Cooks","nickname":"Mia"}},
+			"stats":{"other":{"followerCount":5},"Mia.Cooks":{"followerCount":41000,"videoCount":3}}},
+		"ItemModule":{"7100000000000000001":{"id":"7100000000000000001","desc":"old","author":"Mia.Cooks","createTime":"1600000000"},
+			"7300000000000000001":{"id":"7300000000000000001","desc":"new","author":"Mia.Cooks","createTime":"1700000000"},
+			"7200000000000000001":{"id":"7200000000000000001","desc":"by other","author":"other","createTime":"1650000000"}}}
+		</script></body></html>`
+	src, err := New(source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("https://www.tiktok.com/@mia.cooks")
+	res, perr := src.Parse(&source.Page{URL: u, Status: 200, Body: []byte(body), FetchedAt: fetchedAt})
+	if perr != nil {
+		t.Fatalf("parse: %v", perr)
+	}
+	if len(res.Creators) != 1 || res.Creators[0].DisplayName != "Mia" || res.Creators[0].Followers == nil || *res.Creators[0].Followers != 41000 {
+		t.Fatalf("creators %+v", res.Creators)
+	}
+	var captions []string
+	for _, p := range res.Posts {
+		captions = append(captions, p.Caption)
+	}
+	if strings.Join(captions, ",") != "new,old" {
+		t.Fatalf("posts %q, want the user's own, newest first: new,old", captions)
 	}
 }

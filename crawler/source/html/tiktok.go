@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -24,12 +25,15 @@ type tiktokData struct {
 	missing bool
 }
 
-// readTikTok reads <script id="__UNIVERSAL_DATA_FOR_REHYDRATION__">:
-// __DEFAULT_SCOPE__["webapp.user-detail"].userInfo{user, stats, statsV2}.
+// readTikTok reads TikTok's rehydration script: <script
+// id="__UNIVERSAL_DATA_FOR_REHYDRATION__"> (TikTok's pages since 2023):
+// __DEFAULT_SCOPE__["webapp.user-detail"].userInfo{user, stats, statsV2}
+// and itemList; or else the older <script id="SIGI_STATE">, which pages
+// saved before then and some regions still carry (readSIGI).
 func (pg *page) readTikTok() *tiktokData {
 	s := pg.doc.Find(`script#__UNIVERSAL_DATA_FOR_REHYDRATION__`).First()
 	if s.Length() == 0 {
-		return nil
+		return pg.readSIGI()
 	}
 	text := s.Text()
 	root, err := jsontree.Decode(text)
@@ -62,7 +66,19 @@ func (pg *page) readTikTok() *tiktokData {
 		pg.perr.Add("tiktok user-detail: no userInfo.user")
 		return nil
 	}
-	t := &tiktokData{}
+	items, _ := ud["itemList"].([]any)
+	if items == nil {
+		items, _ = ui["itemList"].([]any)
+	}
+	v2, _ := ui["statsV2"].(node)
+	v1, _ := ui["stats"].(node)
+	return pg.tiktokUser(user, v2, v1, items)
+}
+
+// tiktokUser reads a TikTok user object, its stats (the exact statsV2
+// strings, or the stats numbers) and its videos.
+func (pg *page) tiktokUser(user, v2, v1 node, items []any) *tiktokData {
+	t := &tiktokData{items: items}
 	t.handle = pg.text("tiktok", "uniqueId", strVal(user["uniqueId"]), maxField)
 	switch id := user["id"].(type) {
 	case string:
@@ -84,16 +100,77 @@ func (pg *page) readTikTok() *tiktokData {
 			t.website = u
 		}
 	}
-	v2, _ := ui["statsV2"].(node)
-	v1, _ := ui["stats"].(node)
 	t.followers = pg.tiktokStat("user", "followerCount", v2, v1)
 	t.following = pg.tiktokStat("user", "followingCount", v2, v1)
 	t.posts = pg.tiktokStat("user", "videoCount", v2, v1)
-	t.items, _ = ud["itemList"].([]any)
-	if t.items == nil {
-		t.items, _ = ui["itemList"].([]any)
-	}
 	return t
+}
+
+// readSIGI reads <script id="SIGI_STATE">: UserModule.users and
+// UserModule.stats keyed by handle, and the videos in ItemModule (keyed by
+// id), in the order of ItemList["user-post"].list when it gives one and
+// by id, newest first, otherwise. The user is the one the page's /@handle
+// names, or the only one.
+func (pg *page) readSIGI() *tiktokData {
+	s := pg.doc.Find(`script#SIGI_STATE`).First()
+	if s.Length() == 0 {
+		return nil
+	}
+	text := s.Text()
+	root, err := jsontree.Decode(text)
+	if err != nil {
+		pg.perr.Add("tiktok SIGI_STATE: %s", jsonErr(err, text))
+		return nil
+	}
+	um, _ := obj(root)["UserModule"].(node)
+	users, _ := um["users"].(node)
+	key := ""
+	if h, ok := strings.CutPrefix(pg.url.Path, "/@"); ok {
+		h, _, _ = strings.Cut(h, "/")
+		for k := range users {
+			if strings.EqualFold(k, h) {
+				key = k
+			}
+		}
+	}
+	if key == "" && len(users) == 1 {
+		for k := range users {
+			key = k
+		}
+	}
+	user, _ := users[key].(node)
+	if user == nil {
+		pg.perr.Add("tiktok SIGI_STATE: no UserModule.users entry for this profile")
+		return nil
+	}
+	stats, _ := um["stats"].(node)
+	v1, _ := stats[key].(node)
+	im, _ := obj(root)["ItemModule"].(node)
+	var ids []string
+	if il, ok := obj(obj(root)["ItemList"])["user-post"].(node); ok {
+		list, _ := il["list"].([]any)
+		for _, id := range list {
+			if s, ok := id.(string); ok && im[s] != nil {
+				ids = append(ids, s)
+			}
+		}
+	}
+	if ids == nil {
+		for id := range im {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { // newest first: longer, then greater
+			if len(ids[i]) != len(ids[j]) {
+				return len(ids[i]) > len(ids[j])
+			}
+			return ids[i] > ids[j]
+		})
+	}
+	items := make([]any, 0, len(ids))
+	for _, id := range ids {
+		items = append(items, im[id])
+	}
+	return pg.tiktokUser(user, nil, v1, items)
 }
 
 func obj(v any) node {
