@@ -66,6 +66,9 @@ func TestParseGolden(t *testing.T) {
 		{name: "error_token", file: "error_token.json", url: bd, status: 400},
 		{name: "error_ratelimit", file: "error_ratelimit.json", url: bd, status: 403},
 		{name: "error_user_not_found", file: "error_user_not_found.json", url: bd, status: 400},
+		// Meta's own business_discovery example: fields without username;
+		// the request names the account.
+		{name: "business_discovery_no_username", file: "business_discovery_no_username.json", url: bd},
 		{name: "hostile", file: "hostile.json", url: bd},
 		{name: "truncated", file: "truncated.json", url: bd},
 		{name: "html_body", file: "profile_page.html", url: "https://www.instagram.com/mira.makes/"},

@@ -176,6 +176,24 @@ func (ps *parser) graphError(v any) error {
 	return ge
 }
 
+// requestedUsername is the x of business_discovery.username(x) in u's
+// fields, or "".
+func requestedUsername(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	f := u.Query().Get("fields")
+	_, rest, ok := strings.Cut(f, "business_discovery.username(")
+	if !ok {
+		return ""
+	}
+	name, _, ok := strings.Cut(rest, ")")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(name)
+}
+
 // profile reads business_discovery and its media edge.
 func (ps *parser) profile(res *source.Result, v any) {
 	bd, ok := v.(obj)
@@ -184,6 +202,11 @@ func (ps *parser) profile(res *source.Result, v any) {
 		return
 	}
 	username := ps.text("business_discovery.username", bd["username"], maxField)
+	if username == "" && bd["username"] == nil {
+		// A request whose fields do not ask for username (Meta's own
+		// examples) names the account in the request.
+		username = requestedUsername(ps.page.URL)
+	}
 	if !handleRe.MatchString(username) {
 		if username != "" {
 			ps.perr.Add("business_discovery.username: %q is not an Instagram username", clean(username, 60))
