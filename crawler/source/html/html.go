@@ -264,10 +264,13 @@ func (s *Source) Parse(p *source.Page) (res *source.Result, err error) {
 	if !looksLikeHTML(body) {
 		return res, fmt.Errorf("html: parse %s: body is not HTML: %w", perr.URL, source.ErrNotThisFormat)
 	}
-	root, derr := htmldoc.Parse(body)
+	root, cut, derr := htmldoc.ParsePrefix(body)
 	if derr != nil {
 		perr.Add("document: %v", derr)
 		return res, perr
+	}
+	if cut < len(body) {
+		perr.Add("document: elements nested more than 512 deep from byte %d on; read up to there", cut)
 	}
 	doc := goquery.NewDocumentFromNode(root)
 	if p.Status >= 400 {
