@@ -727,7 +727,7 @@ func (r *run) handle(ev event) {
 	} else if owner := r.robotsOwner(ev, h, now); owner != h {
 		// A hop of another origin's robots.txt: this host only served it.
 		if owner != nil && ev.skip != "" {
-			r.skipHost(owner, ev.skip)
+			r.skipHost(owner, ev.skip, "its robots.txt redirects to "+h.key)
 		}
 		r.wake(h, now)
 		return
@@ -744,7 +744,7 @@ func (r *run) handle(ev event) {
 	}
 	switch {
 	case ev.skip != "":
-		r.skipHost(h, ev.skip)
+		r.skipHost(h, ev.skip, "")
 	case ev.canceled:
 		if ev.kind == jobFetch {
 			r.finishCanceled(ev.item, now)
@@ -847,9 +847,10 @@ func (r *run) robotsHopFailed(j job, h *hostState, now time.Time) {
 }
 
 // skipHost skips a host for the run: the SSRF guard refused its address
-// (KindSSRF) or its name does not exist (KindDNS). Its queued items are
-// dropped with that kind as they come up.
-func (r *run) skipHost(h *hostState, kind string) {
+// (KindSSRF) or its name does not exist (KindDNS), or those of the host
+// its robots.txt redirects to (via says so). Its queued items are dropped
+// with that kind as they come up.
+func (r *run) skipHost(h *hostState, kind, via string) {
 	if _, done := r.skipped[h.origin]; done {
 		return
 	}
@@ -857,8 +858,10 @@ func (r *run) skipHost(h *hostState, kind string) {
 	r.mu.Lock()
 	r.sum.HostsSkipped = append(r.sum.HostsSkipped, h.key)
 	r.mu.Unlock()
-	switch kind {
-	case KindDNS:
+	switch {
+	case via != "":
+		r.c.log.Warn("host skipped: "+via+", which cannot be fetched", "host", h.key, "kind", kind)
+	case kind == KindDNS:
 		r.c.log.Warn("host skipped: its name does not exist", "host", h.key)
 	default:
 		r.c.log.Warn("host refused by the SSRF guard", "host", h.key)
