@@ -76,9 +76,6 @@ type Stats struct {
 	OptedOut        int
 	Forgotten       int
 	Skipped         int // on the do-not-crawl list, or refused by the store
-	// Confirmed counts creators whose page answered 304 Not Modified:
-	// refreshed as they were (Pipeline.confirm).
-	Confirmed int
 	// Creators whose analysis was made before their page's write
 	// transaction (analyseAhead), and those analysed inside it because
 	// the store changed in between or no preview could be made.
@@ -248,12 +245,7 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 						return err
 					}
 				}
-				snap := creator.Snapshot{
-					CreatorID: c.ID, Day: now.Truncate(24 * time.Hour),
-					Followers: c.Followers, Following: c.Following, PostsCount: c.PostsCount,
-					EngagementRate: c.EngagementRate, AvgLikes: c.AvgLikes, AvgViews: c.AvgViews,
-				}
-				if err := tx.PutSnapshot(snap); err != nil {
+				if err := tx.PutSnapshot(daySnapshot(c, now)); err != nil {
 					return fmt.Errorf("ingest: snapshot of %s: %w", c.ID, err)
 				}
 				docs = append(docs, index.Doc{Creator: c, Posts: u.Posts})
@@ -318,11 +310,9 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 					return fmt.Errorf("ingest: finish frontier item %d: %w", d.id, err)
 				}
 				if d.status == http.StatusNotModified {
-					n, err := p.confirm(tx, u, d.at.UTC(), &docs)
-					if err != nil {
+					if err := p.confirm(tx, u, d.at.UTC(), &docs); err != nil {
 						return err
 					}
-					st.Confirmed += n
 				}
 			}
 		}
@@ -335,7 +325,6 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 	p.stats.CreatorsNew += st.CreatorsNew
 	p.stats.CreatorsUpdated += st.CreatorsUpdated
 	p.stats.Posts += st.Posts
-	p.stats.Confirmed += st.Confirmed
 	p.stats.Skipped += st.Skipped
 	p.stats.AnalysedAhead += st.AnalysedAhead
 	p.stats.AnalysedInTx += st.AnalysedInTx
@@ -350,48 +339,53 @@ func (p *Pipeline) commit(ctx context.Context, w *pageWrite, o *outcome) error {
 // read from u (by its source URL: without credentials, source.Redact) are
 // as the page still says, so, as the same page answered with a 200 would,
 // it sets their fetch and last-seen times to at, analyses them again,
-// records the day's snapshot and queues them for the index. It returns how
-// many it confirmed.
-func (p *Pipeline) confirm(tx *store.Tx, u string, at time.Time, docs *[]index.Doc) (int, error) {
+// records the day's snapshot and queues them for the index.
+func (p *Pipeline) confirm(tx *store.Tx, u string, at time.Time, docs *[]index.Doc) error {
 	ids, err := tx.CreatorsReadFrom(u)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if pu, perr := url.Parse(u); perr == nil {
 		if src := source.Redact(pu); src != u {
 			more, err := tx.CreatorsReadFrom(src)
 			if err != nil {
-				return 0, err
+				return err
 			}
 			ids = append(ids, more...)
 		}
 	}
 	if len(ids) == 0 {
-		return 0, nil
+		return nil
 	}
 	analyse := p.analyser(tx, at)
 	for _, id := range ids {
 		c, err := tx.Creator(id)
 		if err != nil {
-			return 0, fmt.Errorf("ingest: load %s: %w", id, err)
+			return fmt.Errorf("ingest: load %s: %w", id, err)
 		}
 		c.FetchedAt = at
 		up, err := tx.UpsertAnalysed(c, nil, RecentPosts, analyse)
 		if err != nil {
-			return 0, fmt.Errorf("ingest: confirm %s from a 304 of %s: %w", id, u, err)
+			if p.refused(err, id, u) {
+				continue
+			}
+			return fmt.Errorf("ingest: confirm %s from a 304 of %s: %w", id, u, err)
 		}
-		c = up.Creator
-		snap := creator.Snapshot{
-			CreatorID: c.ID, Day: at.Truncate(24 * time.Hour),
-			Followers: c.Followers, Following: c.Following, PostsCount: c.PostsCount,
-			EngagementRate: c.EngagementRate, AvgLikes: c.AvgLikes, AvgViews: c.AvgViews,
+		if err := tx.PutSnapshot(daySnapshot(up.Creator, at)); err != nil {
+			return fmt.Errorf("ingest: snapshot of %s: %w", id, err)
 		}
-		if err := tx.PutSnapshot(snap); err != nil {
-			return 0, fmt.Errorf("ingest: snapshot of %s: %w", c.ID, err)
-		}
-		*docs = append(*docs, index.Doc{Creator: c, Posts: up.Posts})
+		*docs = append(*docs, index.Doc{Creator: up.Creator, Posts: up.Posts})
 	}
-	return len(ids), nil
+	return nil
+}
+
+// daySnapshot is c's figures for the history on the day of at.
+func daySnapshot(c *creator.Creator, at time.Time) creator.Snapshot {
+	return creator.Snapshot{
+		CreatorID: c.ID, Day: at.Truncate(24 * time.Hour),
+		Followers: c.Followers, Following: c.Following, PostsCount: c.PostsCount,
+		EngagementRate: c.EngagementRate, AvgLikes: c.AvgLikes, AvgViews: c.AvgViews,
+	}
 }
 
 // refused reports (and logs) a store refusal that skips one creator
@@ -470,12 +464,7 @@ func (p *Pipeline) Refresh(ctx context.Context, id string) error {
 			return fmt.Errorf("ingest: store analysis of %s: %w", id, err)
 		}
 		c = u.Creator
-		snap := creator.Snapshot{
-			CreatorID: c.ID, Day: now.Truncate(24 * time.Hour),
-			Followers: c.Followers, Following: c.Following, PostsCount: c.PostsCount,
-			EngagementRate: c.EngagementRate, AvgLikes: c.AvgLikes, AvgViews: c.AvgViews,
-		}
-		if err := tx.PutSnapshot(snap); err != nil {
+		if err := tx.PutSnapshot(daySnapshot(c, now)); err != nil {
 			return fmt.Errorf("ingest: snapshot of %s: %w", id, err)
 		}
 		doc = index.Doc{Creator: c, Posts: u.Posts}
