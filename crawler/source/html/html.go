@@ -300,7 +300,10 @@ func headerValue(p *source.Page, key string) string {
 }
 
 // errNoHandle marks a profile whose handle could not be read.
-var errNoHandle = errors.New("no handle")
+var (
+	errNoHandle      = errors.New("no handle")
+	errRemoteAccount = errors.New("not read from this page")
+)
 
 // dedupe drops repeated issues (a link is resolved more than once), keeping
 // the first of each in order, and bounds how many a page can report.

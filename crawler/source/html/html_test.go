@@ -181,3 +181,42 @@ func TestTikTokSIGIPicksTheURLsUser(t *testing.T) {
 		t.Fatalf("posts %q, want the user's own, newest first: new,old", captions)
 	}
 }
+
+// Any page can carry the marks of a fediverse profile: one on host X
+// showing another server's account (/@user@Y, or naming user@Y) gives no
+// creator, or it could write into mastodon:user@Y's record. X's own
+// accounts are read as before.
+func TestRemoteMastodonAccountIsNotReadFromAnotherHost(t *testing.T) {
+	page := func(handle string) []byte {
+		return []byte(`<html><head><link rel="alternate" type="application/activity+json" href="https://x.example/users/a">
+			<meta property="og:title" content="Someone"><meta property="profile:username" content="` + handle + `">
+			<meta property="og:description" content="99,999,999 Followers, 1 Following, 1 Posts"></head><body></body></html>`)
+	}
+	src, err := New(source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		url, handle, want string
+	}{
+		{"http://127.0.0.1:8099/@Gargron@mastodon.social", "", ""},
+		{"http://127.0.0.1:8099/@Gargron@mastodon.social/", "Gargron@mastodon.social", ""},
+		// The path says a local account: the handle's other server is not
+		// believed, the account is evil.example's own.
+		{"https://evil.example/@gargron", "gargron@mastodon.social", "mastodon:gargron@evil.example"},
+		{"https://social.example/@anna", "", "mastodon:anna@social.example"},
+		{"https://social.example/@anna@social.example", "", "mastodon:anna@social.example"},
+		{"https://social.example/@anna", "anna@social.example", "mastodon:anna@social.example"},
+	}
+	for _, c := range cases {
+		u, _ := url.Parse(c.url)
+		res, _ := src.Parse(&source.Page{URL: u, Status: 200, Body: page(c.handle), FetchedAt: fetchedAt})
+		got := ""
+		if len(res.Creators) == 1 {
+			got = res.Creators[0].ID
+		}
+		if len(res.Creators) > 1 || got != c.want {
+			t.Errorf("%s (handle %q): creators %+v, want %q", c.url, c.handle, res.Creators, c.want)
+		}
+	}
+}

@@ -150,17 +150,24 @@ func (pg *page) identity(f *facts) (platform, handle string, err error) {
 			return platform, given, nil
 		}
 	case creator.Mastodon:
+		// An account of another server (/@user@remote, or a handle naming
+		// one) is only that server's copy here, and any page can say it is
+		// a fediverse profile: it is read from its own server, never
+		// stored from this page, which would let a page on any host write
+		// into user@remote's record.
+		local := hostKey(pg.url)
 		if m := mastodonPath.FindStringSubmatch(path); m != nil {
-			if m[2] != "" {
-				return platform, m[1] + "@" + strings.ToLower(m[2]), nil
+			if m[2] != "" && !strings.EqualFold(m[2], local) {
+				return platform, "", fmt.Errorf("%w: %s shows %s@%s, an account of another server", errRemoteAccount, local, m[1], m[2])
 			}
-			return platform, m[1] + "@" + hostKey(pg.url), nil
+			return platform, m[1] + "@" + local, nil
 		}
 		if given != "" {
-			if strings.Contains(given, "@") {
-				return platform, given, nil
+			user, host, remote := strings.Cut(given, "@")
+			if remote && !strings.EqualFold(host, local) {
+				return platform, "", fmt.Errorf("%w: %s names %s, an account of another server", errRemoteAccount, local, given)
 			}
-			return platform, given + "@" + hostKey(pg.url), nil
+			return platform, user + "@" + local, nil
 		}
 	default: // web: user@host, or host/path for a personal site
 		if m := mastodonPath.FindStringSubmatch(path); m != nil && m[2] == "" {
