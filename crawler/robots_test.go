@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -423,5 +424,36 @@ func TestLongRobotsTxtWithContentLengthIsRead(t *testing.T) {
 	sum := h.run(t, srv.URL+"/ok", srv.URL+"/secret")
 	if srv.count("/ok") != 1 || srv.count("/secret") != 0 || sum.RobotsDenied != 1 {
 		t.Fatalf("server %v, summary %+v: want /ok fetched and /secret denied", srv.uris(), sum)
+	}
+}
+
+// A host whose robots.txt cannot be fetched (here: nothing listens on its
+// port) is tried MaxRetries+1 times and then skipped for the run, its
+// pages dropped: the run ends instead of waiting on its backoff for good.
+func TestUnreachableRobotsIsGivenUpOn(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + ln.Addr().String()
+	ln.Close() // connection refused from now on
+	srv := newServer(t, map[string]http.HandlerFunc{"/ok": text()})
+	cfg := testConfig()
+	cfg.MaxRetries = 2
+	cfg.BackoffBase = 10 * time.Millisecond
+	cfg.BackoffMax = 20 * time.Millisecond
+	cfg.MaxIdleWait = time.Hour // the run must end on the skip, not on an idle limit
+	h := newHarness(t, cfg)
+	sum := h.run(t, srv.URL+"/ok", down+"/a", down+"/b")
+	if sum.Pages != 1 || sum.Errors[KindRobots] != 3 {
+		t.Errorf("summary %+v: want the good page, and 3 robots.txt failures (1 + MaxRetries)", sum)
+	}
+	if len(sum.HostsSkipped) != 1 || sum.HostsSkipped[0] != strings.TrimPrefix(down, "http://") {
+		t.Errorf("hosts skipped %v, want %s", sum.HostsSkipped, down)
+	}
+	for _, p := range []string{"/a", "/b"} {
+		if it, _ := h.mf.Lookup(0, down+p); it.State != StateDropped || it.Reason != KindRobots {
+			t.Errorf("%s: %+v, want dropped for %s", p, it, KindRobots)
+		}
 	}
 }

@@ -847,8 +847,9 @@ func (r *run) robotsHopFailed(j job, h *hostState, now time.Time) {
 }
 
 // skipHost skips a host for the run: the SSRF guard refused its address
-// (KindSSRF) or its name does not exist (KindDNS), or those of the host
-// its robots.txt redirects to (via says so). Its queued items are dropped
+// (KindSSRF), its name does not exist (KindDNS) or its robots.txt stayed
+// unreachable through every retry (KindRobots), or those of the host its
+// robots.txt redirects to (via says so). Its queued items are dropped
 // with that kind as they come up.
 func (r *run) skipHost(h *hostState, kind, via string) {
 	if _, done := r.skipped[h.origin]; done {
@@ -861,6 +862,8 @@ func (r *run) skipHost(h *hostState, kind, via string) {
 	switch {
 	case via != "":
 		r.c.log.Warn("host skipped: "+via+", which cannot be fetched", "host", h.key, "kind", kind)
+	case kind == KindRobots:
+		r.c.log.Warn("host skipped: its robots.txt could not be fetched in MaxRetries+1 tries", "host", h.key, "tries", r.c.cfg.MaxRetries+1)
 	case kind == KindDNS:
 		r.c.log.Warn("host skipped: its name does not exist", "host", h.key)
 	default:

@@ -3,6 +3,7 @@ package crawler
 import (
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -57,6 +58,9 @@ func canonicalURL(raw string, base *url.URL, maxLen, maxRepeats int) (u *url.URL
 		return nil, RejectHostless
 	}
 	port := u.Port()
+	if n, err := strconv.Atoi(port); port != "" && (err != nil || n < 1 || n > 65535) {
+		return nil, RejectParse // url.Parse takes any digits; no request can go to port 0 or 65536
+	}
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""
 	}

@@ -30,6 +30,9 @@ func TestCanonicalURL(t *testing.T) {
 		{"javascript:void(0)", "", RejectScheme},
 		{"http:///nohost", "", RejectHostless},
 		{"http://bad host/", "", RejectParse},
+		{"http://example.com:65536/p", "", RejectParse},
+		{"http://example.com:0/p", "", RejectParse},
+		{"http://example.com:65535/p", "http://example.com:65535/p", ""},
 	}
 	for _, c := range cases {
 		u, reason := canonicalURL(c.in, base, 2048, 2)

@@ -295,6 +295,13 @@ func (r *run) fetchRobots(j job, ev *event) {
 	}
 	rules := c.robots.Store(j.robotsFor, now, outcome, body, retryAt)
 	r.saveRobots(j, outcome, status, body, now)
+	// Retried like a page (MaxRetries), then given up on for the run when
+	// no good copy stands in: a host that refuses every connection must
+	// not keep the run waiting on its backoff for good.
+	if outcome == robots.Unreachable && c.robots.Failures(j.robotsFor) > c.cfg.MaxRetries &&
+		c.robots.Lookup(j.robotsFor, retryAt.Add(-time.Nanosecond)).Rules == nil {
+		ev.skip = KindRobots
+	}
 	c.log.Debug("robots.txt", "url", j.robots, "status", status, "outcome", outcome.String(), "disallow_all", rules.DisallowsAll())
 }
 
