@@ -220,3 +220,33 @@ func TestRemoteMastodonAccountIsNotReadFromAnotherHost(t *testing.T) {
 		}
 	}
 }
+
+// A page's email field is kept only when it is an address: a hostile one
+// (a spreadsheet formula, markup) is dropped with a note, not stored.
+func TestEmailFieldMustBeAnAddress(t *testing.T) {
+	src, err := New(source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("https://jo.example/")
+	cases := map[string]string{
+		"mailto:Jo@Example.com":              "jo@example.com",
+		"=cmd|' /C calc'!A0@x.com":           "",
+		"<img src=x onerror=alert(1)>@x.com": "",
+		"not an address":                     "",
+	}
+	for email, want := range cases {
+		ld, _ := json.Marshal(map[string]any{"@context": "https://schema.org", "@type": "Person", "name": "Jo", "url": "https://jo.example/", "email": email})
+		body := `<html><head><script type="application/ld+json">` + string(ld) + `</script></head><body></body></html>`
+		res, perr := src.Parse(&source.Page{URL: u, Status: 200, Body: []byte(body), FetchedAt: fetchedAt})
+		if len(res.Creators) != 1 {
+			t.Fatalf("%q: %d creators (%v)", email, len(res.Creators), perr)
+		}
+		if got := res.Creators[0].Email; !strings.EqualFold(got, want) {
+			t.Errorf("email %q stored as %q, want %q", email, got, want)
+		}
+		if want == "" && (perr == nil || !strings.Contains(perr.Error(), "is not an address")) {
+			t.Errorf("email %q dropped without a note: %v", email, perr)
+		}
+	}
+}

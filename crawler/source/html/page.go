@@ -203,9 +203,17 @@ func (pg *page) parse(res *source.Result, rb metarobots.Directives) (recognized 
 		PostsCount:  f.posts,
 		Verified:    f.verified,
 		Location:    f.location,
-		Email:       f.email,
 		FetchedAt:   pg.fetchedAt,
 		SourceURL:   pg.sourceURL,
+	}
+	if f.email != "" {
+		// The page's own word for it (JSON-LD email, h-card u-email) is
+		// kept only when it is an address.
+		if e, ok := creator.NormalizeEmail(f.email); ok {
+			c.Email = e
+		} else {
+			pg.perr.Add("email: %q is not an address", clean(f.email, 80))
+		}
 	}
 	if f.website != "" && !sameHost(f.website, c.URL) {
 		c.Website = f.website
