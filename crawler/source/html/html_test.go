@@ -250,3 +250,36 @@ func TestEmailFieldMustBeAnAddress(t *testing.T) {
 		}
 	}
 }
+
+// A personal page's id is its host and path: a path with an escaped line
+// break, NUL or space keeps them escaped, so no id holds a control
+// character and two paths never make one creator.
+func TestWebIDsHoldNoControlCharacters(t *testing.T) {
+	src, err := New(source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`<html><head><script type="application/ld+json">{"@type":"Person","name":"P"}</script>
+		<meta property="og:type" content="profile"><meta property="og:title" content="P"></head><body></body></html>`)
+	want := map[string]string{
+		"https://p.example/p/x%0d%0aSet-Cookie:%20a=1": "web:p.example/p/x%0d%0aset-cookie:%20a=1",
+		"https://p.example/p/a%0Ab":                    "web:p.example/p/a%0ab",
+		"https://p.example/p/a%00b":                    "web:p.example/p/a%00b",
+		"https://p.example/p/ab":                       "web:p.example/p/ab",
+		"https://p.example/über-mich":                  "web:p.example/über-mich",
+	}
+	for raw, id := range want {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, _ := src.Parse(&source.Page{URL: u, Status: 200, Body: body, FetchedAt: fetchedAt})
+		if len(res.Creators) != 1 || !strings.EqualFold(res.Creators[0].ID, id) {
+			t.Errorf("%s: creators %+v, want id %q", raw, res.Creators, id)
+			continue
+		}
+		if strings.IndexFunc(res.Creators[0].ID, func(r rune) bool { return r < ' ' }) >= 0 {
+			t.Errorf("%s: id %q holds a control character", raw, res.Creators[0].ID)
+		}
+	}
+}

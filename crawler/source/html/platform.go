@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/creatorscout/creatorscout/creator"
 )
@@ -180,7 +181,14 @@ func (pg *page) identity(f *facts) (platform, handle string, err error) {
 			return platform, given + "@" + hostKey(pg.url), nil
 		}
 		h := hostKey(pg.url)
-		if p := strings.Trim(path, "/"); p != "" {
+		p := strings.Trim(path, "/")
+		if strings.IndexFunc(p, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
+			// A decoded %0D%0A or %00 would put a line break or a NUL
+			// into the id (or, cleaned away, make two pages one creator):
+			// such a path is kept escaped.
+			p = strings.Trim(pg.url.EscapedPath(), "/")
+		}
+		if p != "" {
 			h += "/" + p
 		}
 		if h != "" && !hasTemplate(h) {
