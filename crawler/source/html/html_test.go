@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -280,6 +281,39 @@ func TestWebIDsHoldNoControlCharacters(t *testing.T) {
 		}
 		if strings.IndexFunc(res.Creators[0].ID, func(r rune) bool { return r < ' ' }) >= 0 {
 			t.Errorf("%s: id %q holds a control character", raw, res.Creators[0].ID)
+		}
+	}
+}
+
+// An og: count is a number standing on its own: the tail of "1e400", a
+// signed "-5" or a figure that rounds to 0 stays unknown, with a note.
+func TestOGCountsStandAlone(t *testing.T) {
+	src, err := New(source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("https://www.instagram.com/ognums/")
+	str := func(p *int64) string {
+		if p == nil {
+			return "nil"
+		}
+		return fmt.Sprint(*p)
+	}
+	cases := map[string][3]string{ // description -> followers, following, posts
+		"1,204 Followers, 1e400 Following, 0.0000001K Posts": {"1204", "nil", "nil"},
+		"12.3K Followers, -5 Following, 845 Posts":           {"12300", "nil", "845"},
+		"12.3K Followers, 512 Following, 845 Posts":          {"12300", "512", "845"},
+	}
+	for desc, want := range cases {
+		body := `<html><head><meta property="og:type" content="profile"><meta property="og:title" content="O (@ognums)">
+			<meta property="og:description" content="` + desc + ` - See Instagram photos and videos from O (@ognums)"></head><body></body></html>`
+		res, perr := src.Parse(&source.Page{URL: u, Status: 200, Body: []byte(body), FetchedAt: fetchedAt})
+		if len(res.Creators) != 1 {
+			t.Fatalf("%q: %d creators (%v)", desc, len(res.Creators), perr)
+		}
+		c := res.Creators[0]
+		if got := [3]string{str(c.Followers), str(c.Following), str(c.PostsCount)}; got != want {
+			t.Errorf("%q: read %v, want %v (%v)", desc, got, want, perr)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package html
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -173,8 +175,14 @@ func (pg *page) ogCounts(f *facts, s string) bool {
 			}
 		}
 	}
-	for _, m := range countRe.FindAllStringSubmatch(s, 10) {
-		set(labelKind(m[2]), m[1])
+	for _, m := range countRe.FindAllStringSubmatchIndex(s, 10) {
+		kind := labelKind(s[m[4]:m[5]])
+		if joined(s, m[2]) {
+			found = true
+			pg.perr.Add("og %s: %q is part of %q, not a count", kind, s[m[2]:m[3]], clean(s[max(0, m[2]-8):m[3]], 40))
+			continue
+		}
+		set(kind, s[m[2]:m[3]])
 	}
 	if !found {
 		for _, m := range countFirstRe.FindAllStringSubmatch(s, 10) {
@@ -182,6 +190,17 @@ func (pg *page) ogCounts(f *facts, s string) bool {
 		}
 	}
 	return found
+}
+
+// joined reports whether the number at s[i:] continues what comes before
+// it: a letter, a digit, a sign or a decimal point ("1e400", "-5",
+// "v2.5"), so that it is only the tail of something else.
+func joined(s string, i int) bool {
+	if i == 0 {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("+-−.,", r)
 }
 
 // trimSiteName drops a " | Site" style suffix naming the site.

@@ -196,6 +196,9 @@ func parse(s string) (int64, error) {
 	if new(big.Int).Mul(r, big.NewInt(2)).Cmp(den) >= 0 {
 		q.Add(q, big.NewInt(1))
 	}
+	if q.Sign() == 0 && num.Sign() != 0 {
+		return 0, fmt.Errorf("%w: a fraction that rounds to 0", ErrNotCount) // "0.0000001K"
+	}
 	if !q.IsInt64() || q.Int64() > math.MaxInt64/2 {
 		return 0, fmt.Errorf("%w: too large", ErrNotCount)
 	}
