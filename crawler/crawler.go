@@ -50,7 +50,8 @@ const (
 	KindQuota     = "quota"  // a request deferred or dropped for its source's API quota
 	KindNoSource  = "no_source"
 	KindEncoding  = "encoding"
-	KindDNS       = "dns" // the host name does not exist (NXDOMAIN): the host is skipped for the run
+	KindDNS       = "dns"      // the host name does not exist (NXDOMAIN): the host is skipped for the run
+	KindProtocol  = "protocol" // the response is not valid HTTP (a bare CR or NUL in a header, two Content-Lengths)
 	KindBadURL    = "bad_url"
 	KindPanic     = "panic"
 )

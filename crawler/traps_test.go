@@ -510,9 +510,23 @@ func TestZstdIsDecodedAndCapped(t *testing.T) {
 	}
 }
 
+// raw answers with exactly resp on the wire, as no http.ResponseWriter
+// would: what a server that does not speak HTTP properly sends.
+func raw(resp string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		defer conn.Close()
+		_, _ = conn.Write([]byte(resp))
+	}
+}
+
 // Failures that would repeat on every attempt are not retried and do not
 // back the host off: a body that does not decode as its Content-Encoding
-// says, response headers over the limit, a Location that is not a URL.
+// says, response headers over the limit, a Location that is not a URL, a
+// response that is not valid HTTP.
 // Each URL is asked for once, with retries allowed, and the run does not
 // wait out the hour-long backoff testConfig sets.
 func TestPermanentFailuresAreNotRetried(t *testing.T) {
@@ -538,18 +552,23 @@ func TestPermanentFailuresAreNotRetried(t *testing.T) {
 			w.Header().Set("Location", "http://[::1/x")
 			w.WriteHeader(http.StatusFound)
 		},
+		"/bare-cr":  raw("HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 2\r\n\r\nok"),
+		"/nul":      raw("HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 2\r\n\r\nok"),
+		"/two-cl":   raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!"),
+		"/no-http":  raw("SMTP ready\r\n\r\n"),
 	})
 	cfg := testConfig()
 	cfg.MaxRetries = 2
 	h := newHarness(t, cfg)
-	paths := []string{"/gzip-lie", "/gzip-cut", "/zstd-lie", "/big-header", "/bad-location"}
+	paths := []string{"/gzip-lie", "/gzip-cut", "/zstd-lie", "/big-header", "/bad-location", "/bare-cr", "/nul", "/two-cl", "/no-http"}
 	var seeds []string
 	for _, p := range paths {
 		seeds = append(seeds, srv.URL+p)
 	}
 	sum := h.run(t, seeds...)
-	if sum.Errors[KindEncoding] != 3 || sum.Errors[KindTooLarge] != 1 || sum.Errors[KindRedirects] != 1 || sum.Errors[KindNetwork] != 0 {
-		t.Errorf("errors %v: want 3 encoding, 1 too_large, 1 redirects", sum.Errors)
+	if sum.Errors[KindEncoding] != 3 || sum.Errors[KindTooLarge] != 1 || sum.Errors[KindRedirects] != 1 ||
+		sum.Errors[KindProtocol] != 4 || sum.Errors[KindNetwork] != 0 {
+		t.Errorf("errors %v: want 3 encoding, 1 too_large, 1 redirects, 4 protocol", sum.Errors)
 	}
 	for _, p := range paths {
 		if n := srv.count(p); n != 1 {

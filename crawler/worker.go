@@ -127,6 +127,8 @@ func errKind(err error) string {
 	switch {
 	case errors.Is(err, ErrTooLarge), headersTooLarge(err):
 		return KindTooLarge
+	case malformedResponse(err):
+		return KindProtocol
 	case errors.Is(err, ErrSSRF):
 		return KindSSRF
 	case errors.Is(err, ErrTooManyRedirects), errors.Is(err, ErrRedirectLoop), badLocation(err):
@@ -149,6 +151,29 @@ func errKind(err error) string {
 // Transport.MaxResponseHeaderBytes, which it returns as a plain string.
 func headersTooLarge(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "server response headers exceeded")
+}
+
+// malformedParts are what net/http's errors say of a response that is not
+// valid HTTP/1.x (it returns them as plain strings): a bare CR or a NUL in
+// a header, two Content-Lengths, a status line that is not one.
+var malformedParts = []string{
+	"malformed HTTP", "malformed MIME header", "invalid header field", "multiple Content-Length",
+	"bad Content-Length", "invalid Content-Length", "unsupported transfer encoding",
+	"too many transfer encodings", "invalid Trailer key",
+}
+
+// malformedResponse reports a response net/http refused as not HTTP.
+func malformedResponse(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	for _, p := range malformedParts {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // badLocation reports net/http's refusal of a redirect whose Location is
