@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 
 	"code.dny.dev/ssrf"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/net/idna"
 
 	"github.com/creatorscout/creatorscout/creator"
 )
@@ -264,6 +266,21 @@ func checkCrawlURL(raw string, allowed []netip.Prefix) (string, error) {
 			return "", fmt.Errorf("port %q is not a port number", truncate(port, 10))
 		}
 	}
+	if _, err := netip.ParseAddr(host); err != nil {
+		// A name is checked as it will be dialled: net/http maps it by
+		// UTS #46 first, so "１０.0.0.1" and "10。0。0。1" are 10.0.0.1.
+		ascii, err := idna.Lookup.ToASCII(host)
+		switch {
+		case err == nil:
+			host = ascii
+		case !isASCII(host):
+			return "", fmt.Errorf("host %q is not a valid host name: %v", truncate(host, 80), err)
+		}
+		u.Host = host
+		if port != "" {
+			u.Host = net.JoinHostPort(host, port)
+		}
+	}
 	if addr, err := netip.ParseAddr(host); err == nil {
 		if addr.Zone() != "" {
 			return "", fmt.Errorf("host %s has an IPv6 zone", host)
@@ -291,6 +308,15 @@ func checkCrawlURL(raw string, allowed []netip.Prefix) (string, error) {
 		return "", fmt.Errorf("port %s is not allowed; crawl requests use port 80 or 443", port)
 	}
 	return u.String(), nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func allowedAddr(allowed []netip.Prefix, a netip.Addr) bool {

@@ -115,6 +115,11 @@ func ssrfVectors(port int) []struct{ url, why string } {
 		{"http://0x7f000001/", "numeric IPv4 form"},
 		{"http://127.1/", "numeric IPv4 form"},
 		{"http://0xa9.0xfe.0xa9.0xfe/", "numeric IPv4 form"},
+		// Names that UTS #46 maps to addresses, as net/http does before it
+		// dials: ideographic full stops, fullwidth digits.
+		{"http://10\u30020\u30020\u30021/", "private"},
+		{"http://\uff11\uff10.0.0.1/", "private"},
+		{"http://\uff11\uff12\uff17.0.0.1:" + p + "/", "loopback"},
 		{"ftp://example.com/", "scheme"},
 		{"file:///etc/passwd", "scheme"},
 		{"gopher://example.com:70/", "scheme"},
