@@ -537,6 +537,26 @@ func (r *run) redirected(j job, ev *event, re *RedirectError) {
 	ev.success = true
 }
 
+// mediaType is the lower-case media type of a Content-Type, "" when none.
+func mediaType(ct string) string {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// isMedia reports the media types no source reads: images, audio, video
+// and fonts.
+func isMedia(mt string) bool {
+	major, _, _ := strings.Cut(mt, "/")
+	switch major {
+	case "image", "audio", "video", "font":
+		return true
+	}
+	return false
+}
+
 // page decodes, parses and stores a 2xx response and queues its links.
 func (r *run) page(j job, resp *colly.Response, now time.Time, ev *event) {
 	c := r.c
@@ -548,7 +568,14 @@ func (r *run) page(j job, resp *colly.Response, now time.Time, ev *event) {
 		final = j.u
 	}
 	page := &source.Page{URL: final, Status: resp.StatusCode, Header: header, Body: body, Meta: it.Meta, FetchedAt: now}
-	src := c.sourceFor(it, final, body)
+	var src source.Source
+	if mt := mediaType(header.Get("Content-Type")); isMedia(mt) {
+		// A server that says it sent an image, a sound, a video or a font
+		// is taken at its word, whatever the bytes look like.
+		c.log.Info("not a page: its Content-Type is "+mt, "url", final.String())
+	} else {
+		src = c.sourceFor(it, final, body)
+	}
 	etag, lm := header.Get("ETag"), header.Get("Last-Modified")
 	if src == nil {
 		r.countErr(KindNoSource, 1)
