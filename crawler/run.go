@@ -232,8 +232,15 @@ func (r *run) pushSeeds(seeds []source.Request) error {
 		}
 		items = append(items, FrontierItem{URL: u.String(), Kind: s.Kind, Meta: s.Meta, Depth: 0, Host: hostKey(u)})
 	}
-	if _, err := r.c.frontier.FrontierPush(r.ctx, r.id, items, now, r.c.cfg.Freshness); err != nil {
+	n, err := r.c.frontier.FrontierPush(r.ctx, r.id, items, now, r.c.cfg.Freshness)
+	if err != nil {
 		return fmt.Errorf("crawler: push seeds: %w", err)
+	}
+	if n < len(items) {
+		// Say so: a run asked for a URL and fetching nothing is otherwise a
+		// mystery.
+		r.c.log.Info("seeds not queued: already queued in this run, or fetched within the freshness window",
+			"seeds", len(items), "queued", n, "freshness", r.c.cfg.Freshness)
 	}
 	return nil
 }

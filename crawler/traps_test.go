@@ -603,3 +603,44 @@ func TestLogLinesAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// A body its server calls an image (or a sound, a video, a font) is not
+// read as a page, whatever its bytes look like.
+func TestMediaIsNotReadAsAPage(t *testing.T) {
+	serve := func(ct string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ct)
+			_, _ = w.Write([]byte("line one\nline two\n"))
+		}
+	}
+	srv := newServer(t, map[string]http.HandlerFunc{
+		"/png":  serve("image/png"),
+		"/font": serve("font/woff2"),
+		"/text": serve("text/plain; charset=utf-8"),
+	})
+	h := newHarness(t, testConfig())
+	sum := h.run(t, srv.URL+"/png", srv.URL+"/font", srv.URL+"/text")
+	got := h.sink.byPath()
+	if got["/text"] == nil || got["/png"] != nil || got["/font"] != nil || sum.Errors[KindNoSource] != 2 {
+		t.Fatalf("pages read %v, summary %+v: want only /text, and two no_source", got, sum)
+	}
+}
+
+// A seed fetched within the freshness window is not fetched again, and the
+// run says so instead of ending with nothing fetched and nothing said.
+func TestFreshSeedsAreReported(t *testing.T) {
+	srv := newServer(t, map[string]http.HandlerFunc{"/a": text()})
+	var logs bytes.Buffer
+	h := newHarness(t, testConfig(), WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	h.run(t, srv.URL+"/a")
+	if strings.Contains(logs.String(), "seeds not queued") {
+		t.Fatalf("first run: %s", logs.String())
+	}
+	sum := h.run(t, srv.URL+"/a")
+	if sum.Pages != 0 || srv.count("/a") != 1 {
+		t.Fatalf("second run fetched %d pages (server saw %d)", sum.Pages, srv.count("/a"))
+	}
+	if !strings.Contains(logs.String(), `"msg":"seeds not queued`) || !strings.Contains(logs.String(), `"queued":0`) {
+		t.Fatalf("second run did not say why nothing was fetched: %s", logs.String())
+	}
+}
