@@ -23,6 +23,8 @@ func TestQueryFromValuesBad(t *testing.T) {
 		{"offset=x", "offset"},
 		{"offset=20&cursor=abc", "offset"},
 		{"q=" + strings.Repeat("a", MaxTextLen+1), "q"},
+		{"q=%ff%fe", "q"},
+		{"niche=fit%c3", "niche"},
 		{"platform=myspace", "platform"},
 		{"tier=huge", "tier"},
 		{"country=USA", "country"},

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // queryParams are the URL parameters a Query understands; anything else is
@@ -30,12 +31,17 @@ var pagingParams = map[string]bool{"page": true, "from": true, "start": true, "s
 // comma-separated values. Errors name the parameter.
 func QueryFromValues(v url.Values) (Query, error) {
 	var q Query
-	for k := range v {
+	for k, vals := range v {
 		if pagingParams[k] {
 			return q, Invalid(k, "is not supported; page with cursor (each page's next_cursor), or offset up to %d", MaxOffset)
 		}
 		if !queryParams[k] {
 			return q, Invalid(k, "unknown parameter")
+		}
+		for _, s := range vals {
+			if !utf8.ValidString(s) {
+				return q, Invalid(k, "is not valid UTF-8")
+			}
 		}
 	}
 	q.Text = v.Get("q")
