@@ -552,10 +552,10 @@ func TestPermanentFailuresAreNotRetried(t *testing.T) {
 			w.Header().Set("Location", "http://[::1/x")
 			w.WriteHeader(http.StatusFound)
 		},
-		"/bare-cr":  raw("HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 2\r\n\r\nok"),
-		"/nul":      raw("HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 2\r\n\r\nok"),
-		"/two-cl":   raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!"),
-		"/no-http":  raw("SMTP ready\r\n\r\n"),
+		"/bare-cr": raw("HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 2\r\n\r\nok"),
+		"/nul":     raw("HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 2\r\n\r\nok"),
+		"/two-cl":  raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!"),
+		"/no-http": raw("SMTP ready\r\n\r\n"),
 	})
 	cfg := testConfig()
 	cfg.MaxRetries = 2

@@ -34,7 +34,7 @@ func TestParse(t *testing.T) {
 		{in: "12,34,567", want: 1_234_567}, // en-IN
 		{in: "1.234,5K", want: 1_234_500},
 		{in: "1 234 k", want: 1_234_000},
-		{in: "1.2345K", want: 1235}, // rounded half up
+		{in: "1.2345K", want: 1235},   // rounded half up
 		{in: "0.0000001K", bad: true}, // rounds to 0: not a count
 		{in: "0.0K", want: 0},
 		{in: "12K", want: 12_000},
