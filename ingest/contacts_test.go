@@ -173,7 +173,13 @@ func TestContactPagesOnSyntheticNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sim.Close()
-	srcs := simnetSources(t, sim)
+	r, ix := simnetRunner(t, network, sim)
+	st, srcs := r.Store, r.Sources
+	// Profile 0, its posts and contact pages 1, a website's about and
+	// contact pages 2; mentioned creators (depth 2) are fetched but not
+	// followed further.
+	r.Crawler.MaxDepth = 2
+	r.Crawler.Parallelism = 8
 
 	// Seeds: every creator with a contact page, and as many without.
 	var seeds []source.Request
@@ -194,31 +200,6 @@ func TestContactPagesOnSyntheticNetwork(t *testing.T) {
 		seeds = append(seeds, profileSeed(t, srcs, c)...)
 	}
 
-	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "db.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ix, err := index.Open(filepath.Join(dir, "index"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	now := network.Today().Add(12 * time.Hour)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := New(st, ix, creator.DefaultOptions(), func() time.Time { return now }, log)
-	cfg := crawler.DefaultConfig()
-	cfg.AllowLoopback = true
-	cfg.Parallelism = 8
-	cfg.HostRules = []crawler.HostRule{{Glob: "127.0.0.1:*", Rate: 500, Burst: 50, MaxConns: 8}}
-	// Profile 0, its posts and contact pages 1, a website's about and
-	// contact pages 2; mentioned creators (depth 2) are fetched but not
-	// followed further.
-	cfg.MaxDepth = 2
-	cfg.MaxIdleWait = 0
-	cfg.Quotas = nil
-	r := &Runner{Store: st, Pipeline: p, Sources: srcs, Crawler: cfg, Logger: log, Now: func() time.Time { return now }}
 	run, err := r.Run(ctx, "test", seeds, []string{"contact pages"})
 	if err != nil {
 		t.Fatal(err)
@@ -361,6 +342,34 @@ func linkID(l string) string {
 
 // simnetSources configures every source for the synthetic network, as the
 // demo does, with the contact source last.
+// simnetRunner is a Runner over a new store and index in a temporary
+// directory (closed when the test ends) that crawls the synthetic network
+// sim with every source, fast on loopback, at noon of the network's day.
+func simnetRunner(t *testing.T, network *simnet.Network, sim *simnet.Server) (*Runner, *index.Index) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), filepath.Join(dir, "db.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ix, err := index.Open(filepath.Join(dir, "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	now := network.Today().Add(12 * time.Hour)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p := New(st, ix, creator.DefaultOptions(), func() time.Time { return now }, log)
+	cfg := crawler.DefaultConfig()
+	cfg.AllowLoopback = true
+	cfg.HostRules = []crawler.HostRule{{Glob: "127.0.0.1:*", Rate: 500, Burst: 50, MaxConns: 8}}
+	cfg.MaxIdleWait = 0
+	cfg.Quotas = nil
+	r := &Runner{Store: st, Pipeline: p, Sources: simnetSources(t, sim), Crawler: cfg, Logger: log, Now: func() time.Time { return now }}
+	return r, ix
+}
+
 func simnetSources(t *testing.T, sim *simnet.Server) []source.Source {
 	t.Helper()
 	urls := sim.BaseURLs()
@@ -558,39 +567,21 @@ func TestDoneRunClearsItsFrontier(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sim.Close()
-	srcs := simnetSources(t, sim)
+	r, _ := simnetRunner(t, network, sim)
+	st := r.Store
+	r.Crawler.MaxPages = 10
 	var seeds []source.Request
 	for _, c := range network.Creators() {
 		if c.Brand == "" && !c.Gone && !c.OptedOut && !c.RobotsDisallowed {
-			seeds = append(seeds, profileSeed(t, srcs, c)...)
+			seeds = append(seeds, profileSeed(t, r.Sources, c)...)
 		}
 	}
-	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "db.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ix, err := index.Open(filepath.Join(dir, "index"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	now := network.Today().Add(12 * time.Hour)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := New(st, ix, creator.DefaultOptions(), func() time.Time { return now }, log)
-	cfg := crawler.DefaultConfig()
-	cfg.AllowLoopback = true
-	cfg.HostRules = []crawler.HostRule{{Glob: "127.0.0.1:*", Rate: 500, Burst: 50, MaxConns: 8}}
-	cfg.MaxPages = 10
-	cfg.MaxIdleWait = 0
-	cfg.Quotas = nil
-	r := &Runner{Store: st, Pipeline: p, Sources: srcs, Crawler: cfg, Logger: log, Now: func() time.Time { return now }}
 	run, err := r.Run(ctx, "test", seeds, []string{"budget"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Status != creator.RunDone || run.Summary.Pages == 0 || len(seeds) <= cfg.MaxPages {
+	now := network.Today().Add(12 * time.Hour)
+	if run.Status != creator.RunDone || run.Summary.Pages == 0 || len(seeds) <= r.Crawler.MaxPages {
 		t.Fatalf("run %+v with %d seeds: want done on its budget", run, len(seeds))
 	}
 	if n, err := st.FrontierPending(ctx, run.ID); err != nil || n != 0 {
