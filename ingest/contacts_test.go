@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -347,17 +346,7 @@ func linkID(l string) string {
 // sim with every source, fast on loopback, at noon of the network's day.
 func simnetRunner(t *testing.T, network *simnet.Network, sim *simnet.Server) (*Runner, *index.Index) {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(context.Background(), filepath.Join(dir, "db.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ix, err := index.Open(filepath.Join(dir, "index"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
+	st, ix := openStoreAndIndex(t, time.Now)
 	now := network.Today().Add(12 * time.Hour)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	p := New(st, ix, creator.DefaultOptions(), func() time.Time { return now }, log)

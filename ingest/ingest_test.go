@@ -30,8 +30,22 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
+	clock := func() time.Time { return t0 }
+	st, ix := openStoreAndIndex(t, clock)
+	p := New(st, ix, creator.DefaultOptions(), clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	run, err := st.StartRun(ctx, "test", []string{"test"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{st: st, ix: ix, p: p, fr: Frontier{S: st, P: p}, run: run}
+}
+
+// openStoreAndIndex opens a store (on clock) and an index in a temporary
+// directory, closed when the test ends.
+func openStoreAndIndex(t *testing.T, clock func() time.Time) (*store.Store, *index.Index) {
+	t.Helper()
 	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "db.sqlite"), store.WithClock(func() time.Time { return t0 }))
+	st, err := store.Open(context.Background(), filepath.Join(dir, "db.sqlite"), store.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,12 +55,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	p := New(st, ix, creator.DefaultOptions(), func() time.Time { return t0 }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	run, err := st.StartRun(ctx, "test", []string{"test"}, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{st: st, ix: ix, p: p, fr: Frontier{S: st, P: p}, run: run}
+	return st, ix
 }
 
 func ptr[T any](v T) *T { return &v }
