@@ -474,18 +474,11 @@ func TestZstdIsDecodedAndCapped(t *testing.T) {
 		wide[i] = 'a' + byte(r8.IntN(16))
 	}
 	wideZ := zstdOf(t, wide, zstd.WithWindowSize(16<<20), zstd.WithSingleSegment(false))
-	serve := func(body []byte) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Encoding", "zstd")
-			w.Header().Set("Content-Type", "text/html")
-			_, _ = w.Write(body)
-		}
-	}
 	srv := newServer(t, map[string]http.HandlerFunc{
-		"/ok":      serve(zstdOf(t, page)),
-		"/bomb":    serve(bomb),
-		"/wide":    serve(wideZ),
-		"/garbage": serve([]byte("this is not a zstd frame at all")),
+		"/ok":      encoded("zstd", zstdOf(t, page)),
+		"/bomb":    encoded("zstd", bomb),
+		"/wide":    encoded("zstd", wideZ),
+		"/garbage": encoded("zstd", []byte("this is not a zstd frame at all")),
 	})
 	cfg := testConfig()
 	cfg.MaxBodyBytes = 32 << 20 // the wide frame is under the cap: its window is what fails
@@ -510,6 +503,16 @@ func TestZstdIsDecodedAndCapped(t *testing.T) {
 	}
 }
 
+// encoded answers with body as an HTML page in Content-Encoding enc, the
+// body sent as it is.
+func encoded(enc string, body []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", enc)
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write(body)
+	}
+}
+
 // raw answers with exactly resp on the wire, as no http.ResponseWriter
 // would: what a server that does not speak HTTP properly sends.
 func raw(resp string) http.HandlerFunc {
@@ -531,17 +534,10 @@ func raw(resp string) http.HandlerFunc {
 // wait out the hour-long backoff testConfig sets.
 func TestPermanentFailuresAreNotRetried(t *testing.T) {
 	gz := gzipOf(t, 100<<10)
-	serve := func(enc string, body []byte) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Encoding", enc)
-			w.Header().Set("Content-Type", "text/html")
-			_, _ = w.Write(body)
-		}
-	}
 	srv := newServer(t, map[string]http.HandlerFunc{
-		"/gzip-lie": serve("gzip", []byte("<html>plain text said to be gzip</html>")),
-		"/gzip-cut": serve("gzip", gz[:len(gz)/2]),
-		"/zstd-lie": serve("zstd", []byte("<html>plain text said to be zstd</html>")),
+		"/gzip-lie": encoded("gzip", []byte("<html>plain text said to be gzip</html>")),
+		"/gzip-cut": encoded("gzip", gz[:len(gz)/2]),
+		"/zstd-lie": encoded("zstd", []byte("<html>plain text said to be zstd</html>")),
 		"/big-header": func(w http.ResponseWriter, r *http.Request) {
 			for i := 0; i < 40; i++ {
 				w.Header().Add(fmt.Sprintf("X-Pad-%d", i), strings.Repeat("p", 4000))
