@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -559,6 +560,8 @@ func TestDoneRunClearsItsFrontier(t *testing.T) {
 	r, _ := simnetRunner(t, network, sim)
 	st := r.Store
 	r.Crawler.MaxPages = 10
+	var logs bytes.Buffer
+	r.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	var seeds []source.Request
 	for _, c := range network.Creators() {
 		if c.Brand == "" && !c.Gone && !c.OptedOut && !c.RobotsDisallowed {
@@ -575,6 +578,9 @@ func TestDoneRunClearsItsFrontier(t *testing.T) {
 	}
 	if n, err := st.FrontierPending(ctx, run.ID); err != nil || n != 0 {
 		t.Errorf("%d items pending in a done run's frontier (%v)", n, err)
+	}
+	if !strings.Contains(logs.String(), `"msg":"run finished with URLs still queued`) {
+		t.Errorf("the run did not say it left URLs unfetched: %s", logs.String())
 	}
 	fetched := ""
 	for _, s := range seeds {

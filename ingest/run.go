@@ -186,6 +186,9 @@ func (r *Runner) resume(ctx context.Context, id int64, seeds []source.Request, b
 		// or its depth) would only grow the database run after run. The
 		// seen set stays.
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		if n, err := r.Store.FrontierPending(wctx, id); err == nil && n > 0 {
+			r.logger().Info("run finished with URLs still queued (over a page budget); they are not kept", "run", id, "unfetched", n)
+		}
 		if err := r.Store.FrontierClear(wctx, id); err != nil {
 			r.logger().Warn("could not clear a finished run's frontier", "run", id, "err", err)
 		}
