@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/creatorscout/creatorscout/api"
+	"github.com/creatorscout/creatorscout/creator"
 	"github.com/creatorscout/creatorscout/nightly"
 )
 
@@ -32,8 +34,18 @@ func cmdForget(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("give at least one creator id (platform:handle) or profile URL")
 	}
 	for _, k := range fs.Args() {
-		if strings.TrimSpace(k) == "" {
+		k = strings.TrimSpace(k)
+		if k == "" {
 			return usagef("an empty creator id")
+		}
+		if u, err := url.Parse(k); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+			if u.Host == "" {
+				return usagef("%q is not a profile URL: it has no host", k)
+			}
+			continue
+		}
+		if _, _, ok := creator.SplitID(strings.ToLower(k)); !ok {
+			return usagef("%q is neither a creator id (platform:handle, platform one of %s) nor an http(s) profile URL", k, strings.Join(creator.Platforms, ", "))
 		}
 	}
 	cfg, err := loadConfig(*cfgPath, *dataDir)

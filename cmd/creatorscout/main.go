@@ -122,17 +122,37 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 
 // parseFlags parses and turns flag errors into usage errors; positional
 // arguments are refused unless allowArgs.
+// parseFlags parses args into fs. Flags may come after positional
+// arguments too ("forget ID --data DIR"): Go's flag package stops at the
+// first argument, which would leave "--data DIR" as two more ids and the
+// command working on the default data directory. "--" ends the flags.
+// fs.Args() is then the positional arguments in order.
 func parseFlags(fs *flag.FlagSet, args []string, allowArgs bool) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usageError{err.Error()}
 		}
-		return usageError{err.Error()}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			pos = append(pos, rest...) // after "--": all positional
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
-	if !allowArgs && fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+	if !allowArgs && len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
 	}
-	return nil
+	// Parse again with only the positional arguments, so fs.Args() holds
+	// them (flags set above keep their values).
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // multiFlag is a repeatable string flag.

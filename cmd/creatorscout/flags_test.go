@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Flags after positional arguments are flags: "forget ID --data DIR"
+// works on DIR, not on the default data directory with "--data" and DIR
+// taken for two more ids. "--" still ends the flags.
+func TestFlagsMayFollowArguments(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	data := fs.String("data", "", "")
+	reason := fs.String("reason", "", "")
+	if err := parseFlags(fs, []string{"a:1", "--data", "/d", "b:2", "--reason=why", "--", "--data", "c"}, true); err != nil {
+		t.Fatal(err)
+	}
+	if *data != "/d" || *reason != "why" || strings.Join(fs.Args(), " ") != "a:1 b:2 --data c" {
+		t.Fatalf("data %q reason %q args %q", *data, *reason, fs.Args())
+	}
+	fs2 := flag.NewFlagSet("y", flag.ContinueOnError)
+	fs2.SetOutput(io.Discard)
+	if err := parseFlags(fs2, []string{"extra"}, false); err == nil || !strings.Contains(err.Error(), `unexpected argument "extra"`) {
+		t.Fatalf("a command without arguments took one: %v", err)
+	}
+}
+
+// forget works on the --data directory wherever the flag stands, and
+// refuses what is neither a creator id nor a profile URL (exit 2) before
+// it touches anything.
+func TestForgetFlagsAndKeys(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"forget", "web:someone@x.example", "--data", data}, &out, &errb); code != 0 {
+		t.Fatalf("forget: exit %d: %s", code, errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(data, "creatorscout.db")); err != nil {
+		t.Fatalf("forget did not work on --data %s: %v (stdout %s)", data, err, out.String())
+	}
+	if strings.Contains(out.String(), "--data") || strings.Contains(out.String(), data) {
+		t.Fatalf("the flag was taken for an id: %s", out.String())
+	}
+	for _, bad := range []string{"nosuch:id", "http://", "just-a-name"} {
+		errb.Reset()
+		if code := run(context.Background(), []string{"forget", "--data", data, bad}, &out, &errb); code != 2 {
+			t.Errorf("forget %q: exit %d, want 2 (%s)", bad, code, errb.String())
+		}
+	}
+}
