@@ -3,9 +3,11 @@ package config
 import (
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"path"
+	"reflect"
 	"strings"
 	"time"
 
@@ -16,6 +18,11 @@ import (
 
 // Validate checks every value and returns a *KeyError naming the first bad key.
 func (c *Config) Validate() error {
+	// NaN compares false with everything, so it would pass every range
+	// check below: no number in the config may be NaN or infinite.
+	if key := nonFinite(reflect.ValueOf(c).Elem(), ""); key != "" {
+		return keyErr(key, "must be a finite number")
+	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		return keyErr("data_dir", "must not be empty")
 	}
@@ -96,8 +103,22 @@ func (c *Config) Validate() error {
 	if c.Jobs.Snowball.Budget < 0 {
 		return keyErr("jobs.snowball.budget", "must be at least 0")
 	}
-	if _, err := cron.ParseStandard(c.Schedule.Cron); err != nil {
+	spec := strings.TrimSpace(c.Schedule.Cron)
+	if strings.HasPrefix(spec, "@") || strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		// Descriptors (@every -1h ran the job every second) and an inline
+		// zone (schedule.time_zone is the zone) are not the five fields.
+		return keyErr("schedule.cron", "%q: want the five standard fields (minute hour day-of-month month day-of-week), such as \"0 2 * * *\"", c.Schedule.Cron)
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
 		return keyErr("schedule.cron", "%q: %v", c.Schedule.Cron, err)
+	}
+	// "0 2 30 2 *" parses and never fires: the job would never run.
+	if loc, lerr := time.LoadLocation(c.Schedule.TimeZone); lerr == nil {
+		from := time.Date(2000, 1, 1, 0, 0, 0, 0, loc)
+		if next := sched.Next(from); next.IsZero() || next.Sub(from) > 8*366*24*time.Hour {
+			return keyErr("schedule.cron", "%q never fires", c.Schedule.Cron)
+		}
 	}
 	if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil {
 		return keyErr("schedule.time_zone", "%q is not a time zone such as Europe/London", c.Schedule.TimeZone)
@@ -242,6 +263,57 @@ func (s *Source) validate(key string) error {
 		return keyErr(key+".quota", "must not be negative")
 	}
 	return nil
+}
+
+// nonFinite returns the key (by yaml tags) of the first float in v that is
+// NaN or infinite, or "".
+func nonFinite(v reflect.Value, key string) string {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
+			return key
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return nonFinite(v.Elem(), key)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = strings.ToLower(f.Name)
+			}
+			sub := name
+			if key != "" {
+				sub = key + "." + name
+			}
+			if k := nonFinite(v.Field(i), sub); k != "" {
+				return k
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			if k := nonFinite(v.Index(i), fmt.Sprintf("%s[%d]", key, i)); k != "" {
+				return k
+			}
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			if k := nonFinite(iter.Value(), fmt.Sprintf("%s.%v", key, iter.Key())); k != "" {
+				return k
+			}
+		}
+	}
+	return ""
 }
 
 func oneOf(v string, allowed ...string) bool {
