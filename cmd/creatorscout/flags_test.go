@@ -55,3 +55,25 @@ func TestForgetFlagsAndKeys(t *testing.T) {
 		}
 	}
 }
+
+// The commands that read what a crawl stored refuse a data directory that
+// does not exist, and do not create one: a mistyped --data is an error,
+// not "0 creators".
+func TestReadCommandsNeedTheirDataDirectory(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "typo")
+	for _, args := range [][]string{
+		{"search", "--data", missing},
+		{"report", "--data", missing},
+		{"reindex", "--data", missing},
+		{"backup", "--data", missing, filepath.Join(t.TempDir(), "b")},
+	} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), args, &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), "data directory "+missing+" does not exist") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errb.String())
+		}
+		if _, err := os.Stat(missing); !os.IsNotExist(err) {
+			t.Fatalf("%v created %s", args, missing)
+		}
+	}
+}

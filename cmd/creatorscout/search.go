@@ -70,6 +70,9 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if lerr != nil {
 			return lerr
 		}
+		if err := existingData(cfg); err != nil {
+			return err
+		}
 		ix, oerr := openIndex(cfg)
 		if oerr != nil {
 			return oerr

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -37,6 +39,23 @@ func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", storePath(cfg), err)
 	}
 	return st, nil
+}
+
+// existingData refuses a data directory that does not exist, for the
+// commands that read what a crawl stored (search, report, reindex,
+// backup): opening the store or the index would create an empty one, and
+// a mistyped --data would answer "0 creators" instead of an error.
+func existingData(cfg config.Config) error {
+	fi, err := os.Stat(cfg.DataDir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("data directory %s does not exist (set --data or data_dir; crawl or demo creates it)", cfg.DataDir)
+	case err != nil:
+		return fmt.Errorf("data directory: %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("data directory %s is not a directory", cfg.DataDir)
+	}
+	return nil
 }
 
 func openIndex(cfg config.Config) (*index.Index, error) {
