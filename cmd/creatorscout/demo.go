@@ -35,8 +35,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *n < 1 || *n > 1_000_000 {
 		return usagef("--creators must be between 1 and 1000000")
 	}
-	if _, _, err := net.SplitHostPort(*addr); err != nil {
-		return usagef("--addr %q is not host:port", *addr)
+	if err := checkAddr(*addr); err != nil {
+		return usagef("--addr %q: %v", *addr, err)
 	}
 	if *dataDir == "" {
 		dir, err := os.MkdirTemp("", "creatorscout-demo-")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,5 +76,28 @@ func TestReadCommandsNeedTheirDataDirectory(t *testing.T) {
 		if _, err := os.Stat(missing); !os.IsNotExist(err) {
 			t.Fatalf("%v created %s", args, missing)
 		}
+	}
+}
+
+// serve checks --addr before anything starts, and says "serving on" only
+// of an address it listens on: a bad one exits 2 naming the flag, a busy
+// one exits 1 without claiming to serve.
+func TestServeAddr(t *testing.T) {
+	data := t.TempDir()
+	for _, bad := range []string{"nonsense", "127.0.0.1:99999", ":abc"} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"serve", "--data", data, "--addr", bad}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--addr") {
+			t.Errorf("--addr %q: exit %d, stderr %q", bad, code, errb.String())
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--data", data, "--addr", ln.Addr().String()}, &out, &errb)
+	if code != 1 || strings.Contains(out.String(), "serving on") || !strings.Contains(errb.String(), "listen on "+ln.Addr().String()) {
+		t.Errorf("busy address: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
 	}
 }

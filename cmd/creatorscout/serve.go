@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -25,8 +27,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *addr != "" {
+		if err := checkAddr(*addr); err != nil {
+			return usagef("--addr %q: %v", *addr, err)
+		}
 		cfg.API.Addr = *addr
 	}
+	// Take the address first: a busy or bad one fails before the store,
+	// the scheduler and the crawl queue start, and "serving on" is only
+	// said of an address that is listening.
+	ln, err := net.Listen("tcp", cfg.API.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.API.Addr, err)
+	}
+	defer ln.Close()
 	a, err := openApp(ctx, cfg, stderr)
 	if err != nil {
 		return err
@@ -39,8 +52,21 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "serving on http://%s\n", cfg.API.Addr)
-	return srv.Start(ctx, cfg.API.Addr)
+	fmt.Fprintf(stdout, "serving on http://%s\n", ln.Addr())
+	return srv.Serve(ctx, ln)
+}
+
+// checkAddr reports what is wrong with a listen address: host:port with a
+// port from 0 to 65535.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("not host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a port number", port)
+	}
+	return nil
 }
 
 // apiConfig maps the file's api settings to the API's.
