@@ -288,6 +288,16 @@ func Restore(ctx context.Context, dir, dbPath, indexPath string, now func() time
 		return nil, fmt.Errorf("backup: restore: %w", err)
 	}
 	hook("marker-written")
+	// A restore that fails before it swaps the database in has changed
+	// nothing live: the marker goes, or it would say a restore is pending
+	// over data that is whole. (A process killed here leaves it, and the
+	// next restore finishes the job.)
+	swapping := false
+	defer func() {
+		if !swapping {
+			os.Remove(marker)
+		}
+	}()
 
 	// The do-not-crawl list of the database being replaced.
 	var carried []store.DoNotCrawlEntry
@@ -328,6 +338,7 @@ func Restore(ctx context.Context, dir, dbPath, indexPath string, now func() time
 		return nil, fmt.Errorf("backup: restore: %w", err)
 	}
 	hook("db-staged")
+	swapping = true
 	if err := store.Restore(ctx, staged, dbPath); err != nil {
 		return nil, fmt.Errorf("backup: restore: %w", err)
 	}

@@ -2,7 +2,11 @@ package backup
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -231,6 +235,38 @@ func TestRestoreRefusesDamagedOrIncompleteBackupsAndABusyIndex(t *testing.T) {
 	os.Remove(filepath.Join(incomplete, ManifestFile))
 	if _, err := Restore(ctx, incomplete, d.db, d.ix, clock); creator.ErrorCode(err) != creator.EINVALID || !strings.Contains(err.Error(), "not a complete backup") {
 		t.Fatalf("restore of a backup without a manifest: %v", err)
+	}
+	// A backup whose files match its manifest but whose database is not
+	// one fails before anything live is swapped: no marker is left to say
+	// a restore is pending over data that is whole.
+	notDB := filepath.Join(t.TempDir(), "notdb")
+	if err := copyTree(bdir, notDB); err != nil {
+		t.Fatal(err)
+	}
+	garbage := bytes.Repeat([]byte("not a database "), 1000)
+	if err := os.WriteFile(filepath.Join(notDB, DBFile), garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var m Manifest
+	mb, _ := os.ReadFile(filepath.Join(notDB, ManifestFile))
+	if err := json.Unmarshal(mb, &m); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(garbage)
+	for i := range m.Files {
+		if m.Files[i].Path == DBFile {
+			m.Files[i].Size, m.Files[i].SHA256 = int64(len(garbage)), hex.EncodeToString(sum[:])
+		}
+	}
+	mb, _ = json.Marshal(m)
+	if err := os.WriteFile(filepath.Join(notDB, ManifestFile), mb, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(ctx, notDB, d.db, d.ix, clock); err == nil {
+		t.Fatal("restored a backup whose database is not one")
+	}
+	if _, pending, _ := Pending(d.dir); pending {
+		t.Error("a restore that failed before swapping anything left its marker")
 	}
 	if got := d.ids(t); len(got) != 1 {
 		t.Fatalf("refused restores changed the data: %v", got)
