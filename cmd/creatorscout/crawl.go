@@ -104,6 +104,9 @@ func openApp(ctx context.Context, cfg config.Config, logw io.Writer) (*app, erro
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
+	if err := noPendingRestore(cfg); err != nil {
+		return nil, err
+	}
 	srcs, err := buildSources(cfg)
 	if err != nil {
 		return nil, err

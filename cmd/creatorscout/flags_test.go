@@ -101,3 +101,18 @@ func TestServeAddr(t *testing.T) {
 		t.Errorf("busy address: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
 	}
 }
+
+// A data directory a restore was interrupted in is refused by the commands
+// that use it, until the restore is run again.
+func TestPendingRestoreIsRefused(t *testing.T) {
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "RESTORE-IN-PROGRESS"), []byte(`{"backup":"/backups/b1"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"search", "--data", data}, {"report", "--data", data}, {"serve", "--data", data, "--addr", "127.0.0.1:0"}} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "did not finish: run creatorscout restore /backups/b1 again") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errb.String())
+		}
+	}
+}

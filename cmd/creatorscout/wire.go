@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/creatorscout/creatorscout/backup"
 	"github.com/creatorscout/creatorscout/config"
 	"github.com/creatorscout/creatorscout/crawler"
 	"github.com/creatorscout/creatorscout/crawler/source"
@@ -54,6 +55,20 @@ func existingData(cfg config.Config) error {
 		return fmt.Errorf("data directory: %w", err)
 	case !fi.IsDir():
 		return fmt.Errorf("data directory %s is not a directory", cfg.DataDir)
+	}
+	return noPendingRestore(cfg)
+}
+
+// noPendingRestore refuses a data directory a restore was interrupted in:
+// its database and index may come from two sources until the restore is
+// run again (backup.Pending).
+func noPendingRestore(cfg config.Config) error {
+	from, pending, err := backup.Pending(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if pending {
+		return fmt.Errorf("a restore into %s from %s did not finish: run creatorscout restore %s again first", cfg.DataDir, from, from)
 	}
 	return nil
 }
