@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"io"
 	"os"
 	"regexp"
@@ -449,6 +450,9 @@ func ParseByteSize(s string) (ByteSize, error) {
 	var n int64
 	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || fmt.Sprint(n) != s || n < 0 {
 		return 0, fmt.Errorf("%q is not a size such as 1048576, 512KiB or 5MiB", s)
+	}
+	if n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is too large a size", s)
 	}
 	return ByteSize(n * mult), nil
 }

@@ -144,7 +144,7 @@ func TestParseByteSize(t *testing.T) {
 			t.Errorf("ParseByteSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "-1", "1.5MiB", "lots", "5XB"} {
+	for _, in := range []string{"", "-1", "1.5MiB", "lots", "5XB", "20000000000GiB", "9223372036854775807KB"} {
 		if _, err := ParseByteSize(in); err == nil {
 			t.Errorf("ParseByteSize(%q): want error", in)
 		}
