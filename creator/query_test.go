@@ -24,6 +24,8 @@ func TestQueryFromValuesBad(t *testing.T) {
 		{"offset=20&cursor=abc", "offset"},
 		{"q=" + strings.Repeat("a", MaxTextLen+1), "q"},
 		{"q=%ff%fe", "q"},
+		{"limit=1&limit=50", "limit"},
+		{"sort=followers&sort=-followers", "sort"},
 		{"niche=fit%c3", "niche"},
 		{"platform=myspace", "platform"},
 		{"tier=huge", "tier"},

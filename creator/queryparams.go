@@ -22,6 +22,13 @@ var queryParams = map[string]bool{
 	"near": true, "radius": true, "offset": true, "similar_to": true,
 }
 
+// listParams may repeat (or hold comma-separated values); every other
+// parameter is given at most once.
+var listParams = map[string]bool{
+	"platform": true, "niche": true, "tier": true, "country": true, "city": true, "hashtag": true,
+	"brand": true, "facets": true, "language": true, "region": true,
+}
+
 // pagingParams are names other APIs use for offsets; they get a pointer to
 // the cursor instead of "unknown parameter".
 var pagingParams = map[string]bool{"page": true, "from": true, "start": true, "skip": true}
@@ -42,6 +49,10 @@ func QueryFromValues(v url.Values) (Query, error) {
 			if !utf8.ValidString(s) {
 				return q, Invalid(k, "is not valid UTF-8")
 			}
+		}
+		if len(vals) > 1 && !listParams[k] {
+			// ?limit=1&limit=50 took the first silently.
+			return q, Invalid(k, "is given %d times; give it once", len(vals))
 		}
 	}
 	q.Text = v.Get("q")
