@@ -367,6 +367,9 @@ func TestAPIKeys(t *testing.T) {
 		{Desc: "admin key on metrics", Path: "/metrics", Headers: bearer(adminKey), Status: 200,
 			ResponseMatch: map[string]bool{`status="401"`: true, readKey: false}},
 		{Desc: "bad param is still named behind a key", Path: "/v1/creators?tier=huge", Headers: bearer(readKey), Status: 400, Code: "invalid", Param: "tier"},
+		// Two credentials: which one counts would be a guess, so neither does.
+		{Desc: "read key and admin bearer", Method: "POST", Path: "/v1/crawls", Body: `{"hashtags":["x"]}`,
+			Headers: map[string]string{"X-API-Key": readKey, "Authorization": "Bearer " + adminKey}, Status: 401, Code: "unauthorized", Param: "X-API-Key"},
 	})
 }
 

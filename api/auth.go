@@ -54,19 +54,30 @@ func parseKeys(keys []Key) ([]parsedKey, error) {
 
 // presentedKey returns the key a request carries, from
 // "Authorization: Bearer KEY" or X-API-Key, and whether it carries one.
-// Keys in the URL are not accepted: URLs end up in logs.
-func presentedKey(r *http.Request) (string, bool) {
+// Keys in the URL are not accepted: URLs end up in logs. conflict names
+// the header at fault when the request carries more than one credential
+// (both headers, or one of them twice): which one counts would be a guess.
+func presentedKey(r *http.Request) (key string, sent bool, conflict string) {
+	auth, apiKey := r.Header.Values("Authorization"), r.Header.Values(HeaderAPIKey)
+	switch {
+	case len(auth) > 0 && len(apiKey) > 0:
+		return "", true, HeaderAPIKey
+	case len(auth) > 1:
+		return "", true, "Authorization"
+	case len(apiKey) > 1:
+		return "", true, HeaderAPIKey
+	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, key, ok := strings.Cut(strings.TrimSpace(h), " ")
 		if ok && strings.EqualFold(scheme, "Bearer") {
-			return strings.TrimSpace(key), true
+			return strings.TrimSpace(key), true, ""
 		}
-		return "", true // some other scheme: a credential, but not one of ours
+		return "", true, "" // some other scheme: a credential, but not one of ours
 	}
 	if k := r.Header.Get(HeaderAPIKey); k != "" {
-		return strings.TrimSpace(k), true
+		return strings.TrimSpace(k), true, ""
 	}
-	return "", false
+	return "", false, ""
 }
 
 // lookupKey hashes the presented key and compares it with every configured

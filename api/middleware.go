@@ -133,8 +133,8 @@ func (s *Server) guard(scope string) echo.MiddlewareFunc {
 				k     parsedKey
 				valid bool
 			)
-			raw, sent := presentedKey(c.Request())
-			if sent && len(s.keys) > 0 {
+			raw, sent, conflict := presentedKey(c.Request())
+			if sent && len(s.keys) > 0 && conflict == "" {
 				k, valid = s.lookupKey(raw)
 			}
 			if s.limiter != nil {
@@ -155,6 +155,10 @@ func (s *Server) guard(scope string) echo.MiddlewareFunc {
 				return next(c)
 			}
 			switch {
+			case conflict != "":
+				e := creator.Errorf(creator.EUNAUTHORIZED, "send one credential: \"Authorization: Bearer KEY\" or \"%s: KEY\", once", HeaderAPIKey)
+				e.Param = conflict
+				return e
 			case !sent:
 				return creator.Errorf(creator.EUNAUTHORIZED, "an API key is required: send \"Authorization: Bearer KEY\" or \"%s: KEY\"", HeaderAPIKey)
 			case !valid:
