@@ -116,3 +116,13 @@ func TestPendingRestoreIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A flag value only the search can judge, such as a cursor from no earlier
+// page, is still a bad flag: exit 2 naming it.
+func TestSearchCursorIsAFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"search", "--data", t.TempDir(), "--cursor", "garbage"}, &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "--cursor") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+}

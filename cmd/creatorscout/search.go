@@ -80,6 +80,11 @@ func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer ix.Close()
 		res, err = ix.Search(ctx, q)
 	}
+	if p := creator.ErrorParam(err); p != "" && creator.ErrorCode(err) == creator.EINVALID {
+		// A value only the search can judge (a cursor from another query,
+		// a place --near does not know) is still a bad flag.
+		return usagef("--%s: %s", strings.ReplaceAll(p, "_", "-"), creator.ErrorMessage(err))
+	}
 	if err != nil {
 		return err
 	}
