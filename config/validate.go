@@ -164,11 +164,20 @@ func (a *API) validate() error {
 	if a.RateLimit.Rate <= 0 || a.RateLimit.Burst < 1 {
 		return keyErr("api.rate_limit", "rate must be > 0 and burst >= 1")
 	}
+	names, hashes := map[string]int{}, map[string]int{}
 	for i, k := range a.Keys {
 		key := fmt.Sprintf("api.keys[%d]", i)
 		if strings.TrimSpace(k.Name) == "" {
 			return keyErr(key+".name", "must not be empty")
 		}
+		if j, dup := names[k.Name]; dup {
+			return keyErr(key+".name", "%q is the name of api.keys[%d] too; names tell keys apart in logs and limits", k.Name, j)
+		}
+		names[k.Name] = i
+		if j, dup := hashes[strings.ToLower(k.SHA256)]; dup {
+			return keyErr(key+".sha256", "is api.keys[%d]'s too: one key, two names", j)
+		}
+		hashes[strings.ToLower(k.SHA256)] = i
 		if b, err := hex.DecodeString(k.SHA256); err != nil || len(b) != 32 {
 			return keyErr(key+".sha256", "must be the 64-hex-digit SHA-256 of the key (creatorscout hash-key prints it)")
 		}
