@@ -306,11 +306,21 @@ func Load(path string, env []string) (Config, error) {
 			return cfg, fmt.Errorf("config: %s: %w", path, err)
 		}
 	}
-	if err := applyEnv(&cfg, env); err != nil {
+	fromEnv, err := applyEnv(&cfg, env)
+	if err != nil {
 		return cfg, fmt.Errorf("config: %w", err)
 	}
 	if err := cfg.Validate(); err != nil {
 		var ke *KeyError
+		if errors.As(err, &ke) {
+			// A value the environment set is named by its variable, not by
+			// a line of the file it replaced.
+			for key, name := range fromEnv {
+				if ke.Key == key || strings.HasPrefix(ke.Key, key+".") || strings.HasPrefix(key, ke.Key+".") {
+					return cfg, fmt.Errorf("config: %s: %w", name, ke)
+				}
+			}
+		}
 		if errors.As(err, &ke) && path != "" {
 			if l, ok := lines[ke.Key]; ok {
 				ke.Line = l

@@ -114,11 +114,22 @@ func TestEnvOverrides(t *testing.T) {
 	for _, tc := range []struct{ env, want string }{
 		{"CREATORSCOUT_API_ADRR=x", "CREATORSCOUT_API_ADRR: no such setting"},
 		{"CREATORSCOUT_CRAWLER_MAX_DEPTH=deep", `CREATORSCOUT_CRAWLER_MAX_DEPTH (crawler.max_depth): "deep" is not a whole number`},
-		{"CREATORSCOUT_CRAWLER_PARALLELISM=0", "crawler.parallelism: must be between 1 and 512"},
+		{"CREATORSCOUT_CRAWLER_PARALLELISM=0", "CREATORSCOUT_CRAWLER_PARALLELISM: crawler.parallelism: must be between 1 and 512"},
 	} {
 		_, err := Load("", []string{tc.env})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: want error containing %q, got %v", tc.env, tc.want, err)
+		}
+	}
+	// A value the environment set is blamed on the variable, not on the
+	// file (whose line 1 sets something else).
+	for _, tc := range []struct{ env, want string }{
+		{"CREATORSCOUT_DATA_DIR=", "config: CREATORSCOUT_DATA_DIR: data_dir: must not be empty"},
+		{"CREATORSCOUT_API_READ_TIMEOUT=-1s", "config: CREATORSCOUT_API_READ_TIMEOUT: api.read_timeout"},
+	} {
+		_, err := Load(path, []string{tc.env})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "c.yaml") {
+			t.Errorf("%s: want error containing %q and not the file, got %v", tc.env, tc.want, err)
 		}
 	}
 }

@@ -30,7 +30,7 @@ func envName(key string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
-func applyEnv(cfg *Config, env []string) error {
+func applyEnv(cfg *Config, env []string) (set map[string]string, err error) {
 	vals := map[string]string{}
 	for _, kv := range env {
 		k, v, ok := strings.Cut(kv, "=")
@@ -39,10 +39,10 @@ func applyEnv(cfg *Config, env []string) error {
 		}
 	}
 	if len(vals) == 0 {
-		return nil
+		return nil, nil
 	}
 	known := map[string]bool{}
-	var err error
+	set = map[string]string{}
 	walkScalars(reflect.ValueOf(cfg).Elem(), "", func(key string, f reflect.Value) {
 		name := envName(key)
 		known[name] = true
@@ -53,16 +53,17 @@ func applyEnv(cfg *Config, env []string) error {
 		if e := setScalar(f, raw); e != nil {
 			err = fmt.Errorf("%s (%s): %v", name, key, e)
 		}
+		set[key] = name
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for name := range vals {
 		if !known[name] {
-			return fmt.Errorf("%s: no such setting (see creatorscout.example.yaml)", name)
+			return nil, fmt.Errorf("%s: no such setting (see creatorscout.example.yaml)", name)
 		}
 	}
-	return nil
+	return set, nil
 }
 
 // walkScalars calls fn for every settable scalar or scalar list under v.
