@@ -97,6 +97,15 @@ func (c *Config) Validate() error {
 			return keyErr(fmt.Sprintf("jobs.hashtags[%d]", i), "%q is not a hashtag", c.Jobs.Hashtags[i])
 		}
 	}
+	for i, p := range c.Jobs.Profiles {
+		p = strings.TrimSpace(p)
+		if u, err := url.Parse(p); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			continue
+		}
+		if _, _, ok := creator.SplitID(strings.ToLower(p)); !ok {
+			return keyErr(fmt.Sprintf("jobs.profiles[%d]", i), "%q is neither platform:handle (platform one of %s) nor an http(s) profile URL", p, strings.Join(creator.Platforms, ", "))
+		}
+	}
 	if c.Jobs.Snowball.Depth < 0 || c.Jobs.Snowball.Depth > 5 {
 		return keyErr("jobs.snowball.depth", "must be between 0 and 5, is %d", c.Jobs.Snowball.Depth)
 	}
