@@ -161,3 +161,14 @@ func TestParseByteSize(t *testing.T) {
 		}
 	}
 }
+
+// A file far larger than any config is refused before it is decoded.
+func TestLoadRefusesAHugeFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(path, []byte("jobs:\n  hashtags: ["+strings.Repeat("a, ", MaxFileSize/3)+"b]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "not a config file") {
+		t.Fatalf("err %v", err)
+	}
+}
