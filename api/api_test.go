@@ -279,6 +279,7 @@ func TestAPI(t *testing.T) {
 		{Desc: "POST unknown field", Method: "POST", Path: "/v1/creators/search", Body: `{"niche":["x"],"nope":1}`, Status: 400, Code: "invalid", Param: "nope"},
 		{Desc: "POST wrong type", Method: "POST", Path: "/v1/creators/search", Body: `{"min_er":"abc"}`, Status: 400, Code: "invalid", Param: "min_er"},
 		{Desc: "POST string for a list", Method: "POST", Path: "/v1/creators/search", Body: `{"tier":"micro"}`, Status: 400, Code: "invalid", Param: "tier"},
+		{Desc: "POST a time that is not one", Method: "POST", Path: "/v1/creators/search", Body: `{"last_post_since":"yesterday"}`, Status: 400, Code: "invalid", Param: "last_post_since"},
 		{Desc: "POST limit over max", Method: "POST", Path: "/v1/creators/search", Body: `{"limit":1000}`, Status: 400, Code: "invalid", Param: "limit"},
 		{Desc: "POST alpha-3 country", Method: "POST", Path: "/v1/creators/search", Body: `{"country":["GBR"]}`, Status: 400, Code: "invalid", Param: "country"},
 		{Desc: "POST bad sort", Method: "POST", Path: "/v1/creators/search", Body: `{"sort":"bogus"}`, Status: 400, Code: "invalid", Param: "sort"},

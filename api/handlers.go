@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -220,6 +221,7 @@ func jsonError(err error) error {
 		mbe *http.MaxBytesError
 		ute *json.UnmarshalTypeError
 		se  *json.SyntaxError
+		pe  *time.ParseError
 	)
 	switch {
 	case errors.As(err, &mbe):
@@ -235,6 +237,10 @@ func jsonError(err error) error {
 		return creator.Invalid(ute.Field, "must be %s, not %s", jsonType(ute.Type.Kind()), ute.Value)
 	case errors.As(err, &se):
 		return creator.Invalid("body", "is not valid JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+	case errors.As(err, &pe):
+		// encoding/json does not say which field a time came in; the one
+		// time a request body takes is a query's last_post_since.
+		return creator.Invalid("last_post_since", "%q is not an RFC 3339 time such as 2026-01-02T00:00:00Z", truncate(pe.Value, 60))
 	}
 	// encoding/json has no typed error for an unknown field.
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
