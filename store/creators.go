@@ -698,20 +698,8 @@ func creatorByID(ctx context.Context, q querier, id string) (*creator.Creator, e
 // CreatorsReadFrom returns the ids of the creators, not gone, last read
 // from the page at u (their source_url), in id order.
 func (t *Tx) CreatorsReadFrom(u string) ([]string, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id FROM creators WHERE source_url = ? AND gone_at IS NULL ORDER BY id`, u)
+	ids, err := queryStrings(t.ctx, t.tx, `SELECT id FROM creators WHERE source_url = ? AND gone_at IS NULL ORDER BY id`, u)
 	if err != nil {
-		return nil, fmt.Errorf("store: creators read from %s: %w", u, err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: creators read from %s: %w", u, err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: creators read from %s: %w", u, err)
 	}
 	return ids, nil
