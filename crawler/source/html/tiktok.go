@@ -31,14 +31,11 @@ type tiktokData struct {
 // and itemList; or else the older <script id="SIGI_STATE">, which pages
 // saved before then and some regions still carry (readSIGI).
 func (pg *page) readTikTok() *tiktokData {
-	s := pg.doc.Find(`script#__UNIVERSAL_DATA_FOR_REHYDRATION__`).First()
-	if s.Length() == 0 {
+	root, found, ok := pg.scriptJSON(`script#__UNIVERSAL_DATA_FOR_REHYDRATION__`, "tiktok rehydration")
+	if !found {
 		return pg.readSIGI()
 	}
-	text := s.Text()
-	root, err := jsontree.Decode(text)
-	if err != nil {
-		pg.perr.Add("tiktok rehydration: %s", jsonErr(err, text))
+	if !ok {
 		return nil
 	}
 	scope, _ := obj(root)["__DEFAULT_SCOPE__"].(node)
@@ -112,14 +109,8 @@ func (pg *page) tiktokUser(user, v2, v1 node, items []any) *tiktokData {
 // by id, newest first, otherwise. The user is the one the page's /@handle
 // names, or the only one.
 func (pg *page) readSIGI() *tiktokData {
-	s := pg.doc.Find(`script#SIGI_STATE`).First()
-	if s.Length() == 0 {
-		return nil
-	}
-	text := s.Text()
-	root, err := jsontree.Decode(text)
-	if err != nil {
-		pg.perr.Add("tiktok SIGI_STATE: %s", jsonErr(err, text))
+	root, _, ok := pg.scriptJSON(`script#SIGI_STATE`, "tiktok SIGI_STATE")
+	if !ok {
 		return nil
 	}
 	um, _ := obj(root)["UserModule"].(node)
@@ -171,6 +162,23 @@ func (pg *page) readSIGI() *tiktokData {
 		items = append(items, im[id])
 	}
 	return pg.tiktokUser(user, nil, v1, items)
+}
+
+// scriptJSON decodes the JSON in the first script sel matches. found is
+// false when there is none; ok is false, with a note naming what, when its
+// text is not JSON.
+func (pg *page) scriptJSON(sel, what string) (root any, found, ok bool) {
+	s := pg.doc.Find(sel).First()
+	if s.Length() == 0 {
+		return nil, false, false
+	}
+	text := s.Text()
+	root, err := jsontree.Decode(text)
+	if err != nil {
+		pg.perr.Add("%s: %s", what, jsonErr(err, text))
+		return nil, true, false
+	}
+	return root, true, true
 }
 
 func obj(v any) node {
