@@ -107,6 +107,16 @@ func cmdBenchCrawl(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if !o.Throttled && (given["rate"] || given["duration"]) {
+		return usagef("--rate and --duration are for --throttled runs; add --throttled or drop them")
+	}
+	if o.Exe != "" {
+		if fi, err := os.Stat(o.Exe); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return usagef("--exe %q is not an executable file", o.Exe)
+		}
+	}
 	switch {
 	case o.Pages < 1 || o.Pages > 1_000_000:
 		return usagef("--pages must be between 1 and 1000000")

@@ -126,3 +126,21 @@ func TestSearchCursorIsAFlag(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 }
+
+// bench crawl refuses flags that would be ignored, and an --exe that is
+// not there, before it builds anything.
+func TestBenchCrawlFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "crawl", "--rate", "5"}, "--throttled"},
+		{[]string{"bench", "crawl", "--duration", "5s"}, "--throttled"},
+		{[]string{"bench", "crawl", "--exe", "/nonexistent/creatorscout"}, "--exe"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), tc.args, &out, &errb); code != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q", tc.args, code, errb.String())
+		}
+	}
+}
